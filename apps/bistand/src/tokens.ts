@@ -1,0 +1,1 @@
+export const BISTAND_CONFIG = Symbol('BISTAND_CONFIG');

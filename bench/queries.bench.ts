@@ -1,0 +1,55 @@
+import { PostgresEventStore } from '@bistand/event-store/postgres/postgres-event-store';
+import { benchPostgres } from './support/bench-postgres';
+import { percentile, startBenchApp } from './support/bench-app';
+import { generateNationalYear } from './support/dataset';
+
+const TARGET_P95_MS = 20;
+
+/**
+ * `npm run bench -- queries [--events N] [--requests N]`: p95 of the breach list, the statistics and
+ * capacity `asOf` with a year of national data loaded (200,000 events by default).
+ */
+export async function main(args: string[]): Promise<void> {
+  const value = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+  const events = value('--events', 200_000);
+  const requests = value('--requests', 200);
+  const postgres = await benchPostgres();
+  const store = await PostgresEventStore.connect({ connectionString: postgres.url });
+  try {
+    console.log(`queries benchmark on ${postgres.description}`);
+    const generated = await generateNationalYear(store, events, 8, console.log);
+    const bench = await startBenchApp(postgres.url);
+    try {
+      const started = performance.now();
+      if (!(await bench.projector.catchUp(600_000))) throw new Error('read models did not catch up');
+      console.log(`${generated.toLocaleString('en-US')} events loaded and projected (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+      const auditor = bench.token({ role: 'auditor', sub: 'bench-auditor' });
+      const regions = ['ost', 'sor', 'vest', 'midt', 'nord', 'oslo'];
+      const instant = (i: number) => new Date(Date.parse('2025-01-01T00:00:00Z') + ((i * 7_919) % 360) * 86_400_000).toISOString();
+      const cases: [string, (i: number) => string][] = [
+        ['breach list (page of 50)', (i) => `/v1/breaches?limit=50${i % 2 ? `&region=${regions[i % 6]}` : ''}`],
+        ['breach list asOf + filters', (i) => `/v1/breaches?limit=50&asOf=${instant(i)}&type=NO_OFFER_DECLARED`],
+        ['stats by region', (i) => `/v1/breaches/stats?groupBy=region${i % 2 ? '&from=2025-03-01&to=2025-09-01' : ''}`],
+        ['stats by month', () => `/v1/breaches/stats?groupBy=month`],
+        ['capacity asOf', (i) => `/v1/capacity?asOf=${instant(i)}`],
+      ];
+      for (const [name, path] of cases) {
+        const timings: number[] = [];
+        for (let i = 0; i < requests; i++) {
+          const t0 = performance.now();
+          const response = await fetch(`${bench.baseUrl}${path(i)}`, { headers: { authorization: auditor } });
+          await response.arrayBuffer();
+          if (!response.ok) throw new Error(`${path(i)}: ${response.status}`);
+          timings.push(performance.now() - t0);
+        }
+        const p95 = percentile(timings, 95);
+        console.log(`  ${name.padEnd(28)} p50 ${percentile(timings, 50).toFixed(1).padStart(6)} ms  p95 ${p95.toFixed(1).padStart(6)} ms  ${p95 < TARGET_P95_MS ? 'PASS' : 'MISS'} (target < ${TARGET_P95_MS} ms)`);
+      }
+    } finally {
+      await bench.close();
+    }
+  } finally {
+    await store.close();
+    await postgres.stop();
+  }
+}

@@ -1,0 +1,46 @@
+import jwt from 'jsonwebtoken';
+import type { JwtConfig } from '@bistand/config';
+import { REGIONS, isRegionId } from '@bistand/reference-data/regions';
+import { ROLES, type Actor, type Role } from './actor';
+
+export class InvalidTokenError extends Error {}
+
+
+/** Verifies a bearer token (HS256 with JWT_SECRET or RS256 with JWT_PUBLIC_KEY) and reads its claims. */
+export class JwtVerifier {
+  constructor(private readonly config: JwtConfig) {}
+
+  verify(token: string): Actor {
+    let claims: unknown;
+    try {
+      claims =
+        this.config.algorithm === 'HS256'
+          ? jwt.verify(token, this.config.secret, { algorithms: ['HS256'] })
+          : jwt.verify(token, this.config.publicKey, { algorithms: ['RS256'] });
+    } catch (error) {
+      throw new InvalidTokenError(error instanceof Error ? error.message : 'invalid token');
+    }
+    return actorFromClaims(claims);
+  }
+}
+
+export function actorFromClaims(claims: unknown): Actor {
+  if (typeof claims !== 'object' || claims === null) throw new InvalidTokenError('token has no claims');
+  const { sub, role, municipalities, region } = claims as Record<string, unknown>;
+  if (typeof sub !== 'string' || sub.length === 0) throw new InvalidTokenError('claim "sub" is missing');
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
+    throw new InvalidTokenError(`claim "role" must be one of ${ROLES.join(', ')}`);
+  }
+  const actor: Actor = { sub, role: role as Role, municipalities: [] };
+  if (role === 'municipality') {
+    if (!Array.isArray(municipalities) || municipalities.length === 0 || !municipalities.every((m) => typeof m === 'string' && /^\d{4}$/.test(m))) {
+      throw new InvalidTokenError('claim "municipalities" must list 4-digit municipality numbers for role municipality');
+    }
+    actor.municipalities = municipalities as string[];
+  }
+  if (role === 'coordinator') {
+    if (typeof region !== 'string' || !isRegionId(region)) throw new InvalidTokenError(`claim "region" must be one of ${REGIONS.join(', ')} for role coordinator`);
+    actor.region = region;
+  }
+  return actor;
+}

@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool } from 'pg';
+import { EVENT_STORE, type EventStore } from '@bistand/event-store/event-store.port';
+import { ProblemException } from '@bistand/http/problem';
+import type { FacilityState } from '@bistand/placement/facility/facility.decider';
+import type { OfferedFacility } from '@bistand/placement/placement-request/placement-request.commands';
+import { readFacilityLoad, type FacilityLoad } from '@bistand/projections/capacity/capacity.projection';
+import { Projector } from '@bistand/projections/projector';
+import { loadStream } from '../pipeline/stream-loader';
+import { facilityModel, facilityStream } from './facility.stream';
+
+/** How long an offer waits for the facility load to include every committed event. */
+const CATCH_UP_TIMEOUT_MS = 5_000;
+
+/**
+ * A facility as an offer or placement sees it: its registered facts from its stream and its free
+ * places from the facility-load projection, caught up to the store's head first.
+ */
+@Injectable()
+export class FacilityAvailability {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly readModels: Pool,
+    private readonly projector: Projector,
+  ) {}
+
+  async facility(facilityId: string): Promise<Extract<FacilityState, { exists: true }>> {
+    const { state } = await loadStream(this.store, facilityStream(facilityId), facilityModel);
+    if (!state.exists) {
+      throw new ProblemException(422, 'FACILITY.NOT_FOUND', 'Unprocessable Content', `No facility ${facilityId}`, {
+        errors: [{ field: 'facilityId', message: `facility ${facilityId} does not exist` }],
+      });
+    }
+    return state;
+  }
+
+  /** Reserved and occupied places, including every event committed before this call. */
+  async load(facilityId: string): Promise<FacilityLoad> {
+    if (!(await this.projector.catchUp(CATCH_UP_TIMEOUT_MS))) {
+      throw new ProblemException(503, 'READ_MODEL.BEHIND', 'Service Unavailable', 'The capacity figures are catching up; retry in a moment');
+    }
+    return readFacilityLoad(this.readModels, facilityId);
+  }
+
+  async offered(facilityId: string): Promise<OfferedFacility> {
+    const facility = await this.facility(facilityId);
+    const load = await this.load(facilityId);
+    return {
+      facilityId,
+      kind: facility.kind,
+      region: facility.region,
+      targetGroups: facility.targetGroups,
+      location: facility.location,
+      status: facility.status,
+      available: Math.max(0, facility.places - load.occupied - load.reserved),
+    };
+  }
+}

@@ -1,0 +1,53 @@
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { Actor } from '@bistand/auth/actor';
+import { mayActAsMunicipality, mayCoordinate, mayEndPlacement } from '@bistand/auth/scope';
+import type { PlacementRequestCommand } from '@bistand/placement/placement-request/placement-request.commands';
+import { decidePlacementRequest } from '@bistand/placement/placement-request/placement-request.decider';
+import type { OpenPlacementRequest } from '@bistand/placement/placement-request/placement-request.state';
+import type { CommandMetadata } from '../pipeline/command-metadata';
+import { CommandRunner, type CommandResult } from '../pipeline/command-runner';
+import { placementRequestModel, placementRequestStream, requireRequestInScope } from './placement-request.stream';
+
+/** Commands on an existing request that need no other stream to decide. */
+export type SimpleRequestCommand = Extract<
+  PlacementRequestCommand,
+  { type: 'AcceptOffer' | 'RefuseOffer' | 'WithdrawRequest' | 'WithdrawOffer' | 'DeclareNoOffer' | 'EndPlacement' }
+>;
+
+/** Who may send each of them (PRODUCT.md §6): the home municipality, or the home region's coordinators. */
+const MAY_SEND: Record<SimpleRequestCommand['type'], (actor: Actor, request: OpenPlacementRequest) => boolean> = {
+  AcceptOffer: (actor, request) => mayActAsMunicipality(actor, request.municipality),
+  RefuseOffer: (actor, request) => mayActAsMunicipality(actor, request.municipality),
+  WithdrawRequest: (actor, request) => mayActAsMunicipality(actor, request.municipality),
+  WithdrawOffer: mayCoordinate,
+  DeclareNoOffer: mayCoordinate,
+  EndPlacement: mayEndPlacement,
+};
+
+export class DecideOnRequest extends Command<CommandResult> {
+  constructor(
+    readonly requestId: string,
+    readonly command: SimpleRequestCommand,
+    readonly metadata: CommandMetadata,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(DecideOnRequest)
+export class DecideOnRequestHandler implements ICommandHandler<DecideOnRequest> {
+  constructor(private readonly runner: CommandRunner) {}
+
+  execute({ requestId, command, metadata }: DecideOnRequest): Promise<CommandResult> {
+    return this.runner.execute({
+      id: requestId,
+      streamId: placementRequestStream(requestId),
+      model: placementRequestModel,
+      metadata,
+      decide: ({ state }) => {
+        requireRequestInScope(state, metadata.actor, MAY_SEND[command.type]);
+        return decidePlacementRequest(command, state, metadata);
+      },
+    });
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Calendar arithmetic in Europe/Oslo, where working days and "the same time of day" are counted.
+ * Uses the platform's time zone data (Intl), so daylight saving changes are handled.
+ */
+const TIME_ZONE = 'Europe/Oslo';
+
+const formatter = new Intl.DateTimeFormat('en-GB', {
+  timeZone: TIME_ZONE,
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+export interface LocalDateTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  millisecond: number;
+}
+
+export function toOsloLocal(instant: Date): LocalDateTime {
+  const parts = Object.fromEntries(formatter.formatToParts(instant).map((part) => [part.type, part.value]));
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+    millisecond: instant.getUTCMilliseconds(),
+  };
+}
+
+/** The instant at which Oslo's wall clock shows `local` (the first one, in the autumn's repeated hour). */
+export function fromOsloLocal(local: LocalDateTime): Date {
+  const asUtc = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second, local.millisecond);
+  for (const offsetHours of [2, 1]) {
+    const candidate = new Date(asUtc - offsetHours * 3_600_000);
+    const back = toOsloLocal(candidate);
+    if (back.hour === local.hour && back.day === local.day && back.minute === local.minute) return candidate;
+  }
+  // The spring-forward gap (02:00–03:00 does not exist): take the instant an hour later on the wall clock.
+  return new Date(asUtc - 3_600_000);
+}
+
+/** The calendar date `days` after the given one (proleptic Gregorian, no time zone involved). */
+export function addCalendarDays(date: { year: number; month: number; day: number }, days: number): { year: number; month: number; day: number } {
+  const shifted = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
+  return { year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() };
+}
+
+export function isoDate(date: { year: number; month: number; day: number }): string {
+  return `${date.year}-${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}`;
+}

@@ -1,0 +1,36 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional, Matches } from 'class-validator';
+import { BREACH_TYPES, type BreachType } from '@bistand/placement/breach-rules';
+import { AreaPageQuery } from '../list-query.dto';
+import { ISO_DATE_OR_DATE_TIME } from '@bistand/http/patterns';
+
+export class BreachListQuery extends AreaPageQuery {
+
+  @ApiPropertyOptional({ enum: BREACH_TYPES })
+  @IsOptional()
+  @IsIn(BREACH_TYPES, { message: `type must be one of ${BREACH_TYPES.join(', ')}` })
+  type?: BreachType;
+
+  @ApiPropertyOptional({ description: 'Breaches that occurred at or after this instant (ISO 8601)' })
+  @IsOptional()
+  @Matches(ISO_DATE_OR_DATE_TIME, { message: 'from must be an ISO 8601 date or date-time with offset' })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Breaches that occurred before this instant (ISO 8601)' })
+  @IsOptional()
+  @Matches(ISO_DATE_OR_DATE_TIME, { message: 'to must be an ISO 8601 date or date-time with offset' })
+  to?: string;
+
+  @ApiPropertyOptional({ description: 'The register as it stood at this instant: only breaches recorded by then, retracted only if retracted by then' })
+  @IsOptional()
+  @Matches(ISO_DATE_OR_DATE_TIME, { message: 'asOf must be an ISO 8601 date or date-time with offset' })
+  asOf?: string;
+
+  @ApiPropertyOptional({ description: 'Include retracted breaches (default false)' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'includeRetracted must be true or false' })
+  includeRetracted?: boolean;
+
+}

@@ -1,0 +1,268 @@
+import type { Pool, PoolClient } from 'pg';
+import type { RecordedEvent } from '@bistand/event-store/event-store.port';
+import { FacilityEventType as F, type FacilityEvent } from '@bistand/placement/facility/facility.events';
+import { PlacementRequestEventType as T } from '@bistand/placement/placement-request/placement-request.events';
+import type { Projection } from '../projection';
+
+/**
+ * Facility capacity (PRODUCT.md §5): each facility's places and status from its stream, and the
+ * places its offers hold — `reserved` (open or accepted, not yet placed) and `occupied` (placed,
+ * not ended) — from the request streams. Every change also closes the facility's current history
+ * row and opens a new one, so `asOf` queries read one row per facility instead of replaying.
+ *
+ * A batch is applied in memory and written with a handful of set-based statements.
+ */
+export const capacityProjection: Projection = {
+  name: 'capacity',
+  handles: [
+    F.FacilityRegistered,
+    F.FacilityCapacityChanged,
+    F.FacilitySuspended,
+    F.FacilityResumed,
+    F.FacilityClosed,
+    T.OfferMade,
+    T.OfferAccepted,
+    T.OfferRefused,
+    T.OfferWithdrawn,
+    T.ChildPlaced,
+    T.PlacementEnded,
+    T.RequestWithdrawn,
+  ],
+  async apply(client: PoolClient, events: RecordedEvent[]): Promise<void> {
+    const batch = await CapacityBatch.load(client, events);
+    for (const event of events) batch.apply(event);
+    await batch.save(client);
+  },
+};
+
+type OfferStatus = 'open' | 'accepted' | 'superseded' | 'released' | 'placed' | 'ended';
+
+interface OfferRow {
+  offer_id: string;
+  request_id: string;
+  facility_id: string;
+  status: OfferStatus;
+}
+
+interface FacilityRow {
+  facility_id: string;
+  name: string;
+  kind: string;
+  region: string;
+  municipality: string;
+  lat: number;
+  lon: number;
+  target_groups: string[];
+  status: string;
+  places: number;
+  occupied: number;
+  reserved: number;
+}
+
+interface Version {
+  facility_id: string;
+  valid_from: Date;
+  region: string;
+  kind: string;
+  status: string;
+  places: number;
+  occupied: number;
+  reserved: number;
+}
+
+const HOLDS: Record<OfferStatus, 'reserved' | 'occupied' | null> = {
+  open: 'reserved',
+  accepted: 'reserved',
+  placed: 'occupied',
+  superseded: null,
+  released: null,
+  ended: null,
+};
+
+class CapacityBatch {
+  private readonly changedOffers = new Set<string>();
+  private readonly changedFacilities = new Set<string>();
+  private readonly versions: Version[] = [];
+  private readonly latestVersion = new Map<string, Version>();
+
+  private readonly offersByRequest = new Map<string, string[]>();
+
+  private constructor(
+    private readonly offers: Map<string, OfferRow>,
+    private readonly facilities: Map<string, FacilityRow>,
+    private readonly openVersions: Map<string, Version>,
+  ) {
+    for (const offer of offers.values()) this.offersByRequest.set(offer.request_id, [...(this.offersByRequest.get(offer.request_id) ?? []), offer.offer_id]);
+  }
+
+  /** Reads the rows this batch can touch: its facilities, and the offers of its requests. */
+  static async load(client: PoolClient, events: RecordedEvent[]): Promise<CapacityBatch> {
+    const requestIds = new Set<string>();
+    const facilityIds = new Set<string>();
+    for (const event of events) {
+      const data = event.data as { requestId?: string; facilityId?: string };
+      if (data.requestId) requestIds.add(data.requestId);
+      if (data.facilityId) facilityIds.add(data.facilityId);
+    }
+    const { rows: offers } = await client.query<OfferRow>('SELECT offer_id, request_id, facility_id, status FROM rm_facility_offers WHERE request_id = ANY ($1::uuid[])', [
+      [...requestIds],
+    ]);
+    for (const offer of offers) facilityIds.add(offer.facility_id);
+    const { rows: facilities } = await client.query<FacilityRow>('SELECT * FROM rm_facilities WHERE facility_id = ANY ($1::uuid[])', [[...facilityIds]]);
+    const { rows: open } = await client.query<Version>('SELECT * FROM rm_capacity_history WHERE facility_id = ANY ($1::uuid[]) AND valid_to IS NULL', [[...facilityIds]]);
+    return new CapacityBatch(
+      new Map(offers.map((offer) => [offer.offer_id, offer])),
+      new Map(facilities.map((facility) => [facility.facility_id, facility])),
+      new Map(open.map((version) => [version.facility_id, version])),
+    );
+  }
+
+  apply(event: RecordedEvent): void {
+    const at = typeof event.metadata.recordedAt === 'string' ? new Date(event.metadata.recordedAt) : event.recordedAt;
+    if (event.type.startsWith('Facility')) return this.applyFacility({ type: event.type, data: event.data } as FacilityEvent, at);
+    const data = event.data as { requestId: string; offerId?: string; facilityId?: string };
+    const ofRequest = () => (this.offersByRequest.get(data.requestId) ?? []).map((id) => this.offers.get(id)!);
+    switch (event.type) {
+      case T.OfferMade:
+        if (!this.offers.has(data.offerId!)) {
+          this.offers.set(data.offerId!, { offer_id: data.offerId!, request_id: data.requestId, facility_id: data.facilityId!, status: 'released' });
+          this.offersByRequest.set(data.requestId, [...(this.offersByRequest.get(data.requestId) ?? []), data.offerId!]);
+          this.setStatus(data.offerId!, 'open', at);
+        }
+        break;
+      case T.OfferAccepted:
+        for (const offer of ofRequest()) {
+          if (offer.offer_id === data.offerId) this.setStatus(offer.offer_id, 'accepted', at);
+          else if (offer.status === 'open') this.setStatus(offer.offer_id, 'superseded', at);
+        }
+        break;
+      case T.OfferRefused:
+      case T.OfferWithdrawn:
+        this.setStatus(data.offerId!, 'released', at);
+        break;
+      case T.ChildPlaced:
+        this.setStatus(data.offerId!, 'placed', at);
+        break;
+      case T.PlacementEnded:
+        for (const offer of ofRequest()) if (offer.status === 'placed') this.setStatus(offer.offer_id, 'ended', at);
+        break;
+      case T.RequestWithdrawn:
+        for (const offer of ofRequest()) if (offer.status === 'open' || offer.status === 'accepted') this.setStatus(offer.offer_id, 'released', at);
+        break;
+    }
+  }
+
+  private applyFacility(event: FacilityEvent, at: Date): void {
+    const id = event.data.facilityId;
+    if (event.type === F.FacilityRegistered) {
+      if (this.facilities.has(id)) return;
+      const d = event.data;
+      this.facilities.set(id, { facility_id: id, name: d.name, kind: d.kind, region: d.region, municipality: d.municipality, lat: d.location.lat, lon: d.location.lon, target_groups: d.targetGroups, status: 'active', places: d.places, occupied: 0, reserved: 0 });
+    } else {
+      const facility = this.facilities.get(id);
+      if (!facility) return;
+      if (event.type === F.FacilityCapacityChanged) facility.places = event.data.places;
+      else facility.status = event.type === F.FacilitySuspended ? 'suspended' : event.type === F.FacilityResumed ? 'active' : 'closed';
+    }
+    this.touch(id, at);
+  }
+
+  private setStatus(offerId: string, status: OfferStatus, at: Date): void {
+    const offer = this.offers.get(offerId);
+    if (!offer || offer.status === status) return;
+    const facility = this.facilities.get(offer.facility_id);
+    if (facility) {
+      const before = HOLDS[offer.status];
+      const after = HOLDS[status];
+      if (before) facility[before]--;
+      if (after) facility[after]++;
+    }
+    offer.status = status;
+    this.changedOffers.add(offerId);
+    this.touch(offer.facility_id, at);
+  }
+
+  /** Records the facility's numbers as a new version from `at`, unless they did not change. */
+  private touch(facilityId: string, at: Date): void {
+    const facility = this.facilities.get(facilityId);
+    if (!facility) return;
+    this.changedFacilities.add(facilityId);
+    const last = this.latestVersion.get(facilityId) ?? this.openVersions.get(facilityId);
+    const numbers = { region: facility.region, kind: facility.kind, status: facility.status, places: facility.places, occupied: facility.occupied, reserved: facility.reserved };
+    if (last && last.status === numbers.status && last.places === numbers.places && last.occupied === numbers.occupied && last.reserved === numbers.reserved) return;
+    // History rows of one facility need strictly increasing starts, also for events recorded in the same instant.
+    const from = last && at.getTime() <= new Date(last.valid_from).getTime() ? new Date(new Date(last.valid_from).getTime() + 1) : at;
+    const version = { facility_id: facilityId, valid_from: from, ...numbers };
+    this.versions.push(version);
+    this.latestVersion.set(facilityId, version);
+  }
+
+  async save(client: PoolClient): Promise<void> {
+    const offers = [...this.changedOffers].map((id) => this.offers.get(id)!);
+    if (offers.length > 0) {
+      await client.query(
+        `INSERT INTO rm_facility_offers (offer_id, request_id, facility_id, status)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[])
+         ON CONFLICT (offer_id) DO UPDATE SET status = EXCLUDED.status`,
+        [offers.map((o) => o.offer_id), offers.map((o) => o.request_id), offers.map((o) => o.facility_id), offers.map((o) => o.status)],
+      );
+    }
+    const facilities = [...this.changedFacilities].map((id) => this.facilities.get(id)!);
+    if (facilities.length > 0) {
+      const column = <K extends keyof FacilityRow>(key: K) => facilities.map((f) => f[key]);
+      await client.query(
+        `INSERT INTO rm_facilities (facility_id, name, kind, region, municipality, lat, lon, target_groups, status, places, occupied, reserved)
+         SELECT f.facility_id, f.name, f.kind, f.region, f.municipality, f.lat, f.lon, ARRAY(SELECT jsonb_array_elements_text(f.target_groups)), f.status, f.places, f.occupied, f.reserved
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::jsonb[], $9::text[], $10::int[], $11::int[], $12::int[])
+             AS f(facility_id, name, kind, region, municipality, lat, lon, target_groups, status, places, occupied, reserved)
+         ON CONFLICT (facility_id) DO UPDATE SET status = EXCLUDED.status, places = EXCLUDED.places, occupied = EXCLUDED.occupied, reserved = EXCLUDED.reserved`,
+        [
+          column('facility_id'),
+          column('name'),
+          column('kind'),
+          column('region'),
+          column('municipality'),
+          column('lat'),
+          column('lon'),
+          facilities.map((f) => JSON.stringify(f.target_groups)),
+          column('status'),
+          column('places'),
+          column('occupied'),
+          column('reserved'),
+        ],
+      );
+    }
+    if (this.versions.length === 0) return;
+    // Each version ends where the next one of its facility starts; the newest stays open.
+    const validTo = new Map<Version, Date | null>();
+    const following = new Map<string, Date>();
+    for (const version of [...this.versions].reverse()) {
+      validTo.set(version, following.get(version.facility_id) ?? null);
+      following.set(version.facility_id, version.valid_from);
+    }
+    const rows = this.versions.map((version) => ({ ...version, valid_to: validTo.get(version) ?? null }));
+    const firstStart = new Map<string, Date>();
+    for (const version of this.versions) if (!firstStart.has(version.facility_id)) firstStart.set(version.facility_id, version.valid_from);
+    await client.query(
+      `UPDATE rm_capacity_history h SET valid_to = c.valid_to FROM unnest($1::uuid[], $2::timestamptz[]) AS c(facility_id, valid_to)
+        WHERE h.facility_id = c.facility_id AND h.valid_to IS NULL`,
+      [[...firstStart.keys()], [...firstStart.values()]],
+    );
+    const col = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key]);
+    await client.query(
+      `INSERT INTO rm_capacity_history (facility_id, valid_from, valid_to, region, kind, status, places, occupied, reserved)
+       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[])`,
+      [col('facility_id'), col('valid_from'), col('valid_to'), col('region'), col('kind'), col('status'), col('places'), col('occupied'), col('reserved')],
+    );
+  }
+}
+
+export interface FacilityLoad {
+  reserved: number;
+  occupied: number;
+}
+
+export async function readFacilityLoad(pool: Pool, facilityId: string): Promise<FacilityLoad> {
+  const { rows } = await pool.query<{ reserved: number; occupied: number }>('SELECT reserved, occupied FROM rm_facilities WHERE facility_id = $1', [facilityId]);
+  return rows[0] ?? { reserved: 0, occupied: 0 };
+}

@@ -1,0 +1,157 @@
+import type { Pool } from 'pg';
+import { inTransaction } from '@bistand/database/transaction';
+import type { EventStore, Position, RecordedEvent } from '@bistand/event-store/event-store.port';
+import type { Projection } from './projection';
+
+export const BATCH_SIZE = 500;
+
+/** The read models' checkpoint went back (a rebuild swapped in fresh tables): start again from it. */
+class CheckpointMovedBack extends Error {}
+
+/** Ensures every projection has a checkpoint row and returns the lowest: where following must resume. */
+export async function loadCheckpoint(pool: Pool, projections: readonly Projection[]): Promise<Position> {
+  await pool.query('INSERT INTO rm_checkpoints (projection, position) SELECT unnest($1::text[]), 0 ON CONFLICT DO NOTHING', [projections.map((p) => p.name)]);
+  const { rows } = await pool.query<{ position: string | null }>('SELECT min(position) AS position FROM rm_checkpoints WHERE projection = ANY ($1::text[])', [
+    projections.map((p) => p.name),
+  ]);
+  return BigInt(rows[0].position ?? 0);
+}
+
+/**
+ * Applies a batch to every projection, each in one transaction with its checkpoint: events at or
+ * below the stored checkpoint are skipped, so a batch applied twice takes effect once. Throws when
+ * a checkpoint lies below `committed` (what the caller believed was applied).
+ */
+export async function applyBatch(pool: Pool, projections: readonly Projection[], events: RecordedEvent[], committed = 0n): Promise<void> {
+  const last = events[events.length - 1].position;
+  // Projections are independent (own tables, own checkpoint): their transactions run side by side.
+  await Promise.all(
+    projections.map((projection) =>
+      inTransaction(pool, async (client) => {
+      const { rows } = await client.query<{ position: string }>('SELECT position FROM rm_checkpoints WHERE projection = $1 FOR UPDATE', [projection.name]);
+      const checkpoint = BigInt(rows[0]?.position ?? 0);
+      if (checkpoint < committed) throw new CheckpointMovedBack(`${projection.name} is at ${checkpoint}, below ${committed}`);
+      const fresh = events.filter((event) => event.position > checkpoint && projection.handles.includes(event.type));
+      if (fresh.length > 0) await projection.apply(client, fresh);
+      if (last > checkpoint) await client.query('UPDATE rm_checkpoints SET position = $2, updated_at = now() WHERE projection = $1', [projection.name, last.toString()]);
+      }),
+    ),
+  );
+}
+
+/**
+ * Follows the event store from the projections' checkpoints and applies events in batches. Each
+ * projection commits its rows and its checkpoint in one transaction and skips what it already
+ * applied, so a crash at any moment neither loses nor repeats an effect.
+ */
+export class Projector {
+  private position: Position = 0n;
+  private readonly waiters = new Set<{ position: Position; resolve: () => void }>();
+  private controller?: AbortController;
+  private running?: Promise<void>;
+  private failure?: unknown;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly pool: Pool,
+    private readonly projections: readonly Projection[],
+    private readonly log: (message: string) => void = () => undefined,
+  ) {}
+
+  /** Position up to which every projection has committed. */
+  get checkpoint(): Position {
+    return this.position;
+  }
+
+  async start(): Promise<void> {
+    this.position = await loadCheckpoint(this.pool, this.projections);
+    this.controller = new AbortController();
+    this.running = this.follow(this.controller.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.controller?.abort();
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Resolves once every projection has committed `position`; false after `timeoutMs`. */
+  async waitFor(position: Position, timeoutMs: number): Promise<boolean> {
+    if (this.position >= position) return true;
+    return new Promise((resolve) => {
+      const waiter = {
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(true);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Waits until the projections include everything committed before this call. */
+  async catchUp(timeoutMs: number): Promise<boolean> {
+    return this.waitFor(await this.store.headPosition(), timeoutMs);
+  }
+
+  /**
+   * How far the read models trail the event store: the checkpoint and head positions, how many
+   * events are not applied yet (counted up to 10,000), and how long the oldest of them has waited.
+   */
+  async lag(): Promise<{ checkpoint: Position; head: Position; events: number; seconds: number }> {
+    const checkpoint = this.position;
+    const [head, pending] = await Promise.all([this.store.headPosition(), this.store.readAll({ after: checkpoint, maxCount: 10_000 })]);
+    const oldest = pending[0];
+    const seconds = oldest ? Math.max(0, (Date.now() - oldest.recordedAt.getTime()) / 1000) : 0;
+    return { checkpoint, head, events: pending.length, seconds };
+  }
+
+  get lastFailure(): unknown {
+    return this.failure;
+  }
+
+  private async follow(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        let batch: RecordedEvent[] = [];
+        const iterator = this.store.subscribeToAll({ after: this.position, signal, batchSize: BATCH_SIZE })[Symbol.asyncIterator]();
+        let pending = iterator.next();
+        for (;;) {
+          const next = await pending;
+          if (next.done) break;
+          batch.push(next.value);
+          pending = iterator.next();
+          // Take what is already there, up to a batch; apply as soon as the stream pauses.
+          const more = await Promise.race([pending.then(() => true), new Promise<false>((resolve) => setImmediate(() => resolve(false)))]);
+          if (!more || batch.length >= BATCH_SIZE) {
+            await this.apply(batch);
+            batch = [];
+          }
+        }
+        if (batch.length > 0) await this.apply(batch);
+      } catch (error) {
+        if (signal.aborted) return;
+        if (error instanceof CheckpointMovedBack) {
+          this.log(`read models were rebuilt (${error.message}); following from their checkpoint`);
+        } else {
+          this.failure = error;
+          this.log(`projector failed, retrying in 1 s: ${error instanceof Error ? error.message : String(error)}`);
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
+        this.position = await loadCheckpoint(this.pool, this.projections).catch(() => this.position);
+      }
+    }
+  }
+
+  private async apply(events: RecordedEvent[]): Promise<void> {
+    await applyBatch(this.pool, this.projections, events, this.position);
+    this.position = events[events.length - 1].position;
+    this.failure = undefined;
+    for (const waiter of [...this.waiters]) if (waiter.position <= this.position) waiter.resolve();
+  }
+}

@@ -1,0 +1,120 @@
+import { Pool } from 'pg';
+import { EVENT_STORE, type EventStore } from '@bistand/event-store/event-store.port';
+import { ALL_PROJECTIONS } from '@bistand/projections/all-projections';
+import { Projector } from '@bistand/projections/projector';
+import { rebuildReadModels, type RebuildProgress } from '@bistand/projections/rebuild';
+import { Scenario } from './support/scenario';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/** Every read-model row, table by table, in a stable order (the checkpoints' wall-clock stamp left out). */
+async function snapshot(url: string): Promise<Record<string, unknown[]>> {
+  const pool = new Pool({ connectionString: url, options: '-c search_path=read_models' });
+  try {
+    const { rows: tables } = await pool.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'read_models' AND table_name <> 'rm_schema_migrations' ORDER BY 1`,
+    );
+    const result: Record<string, unknown[]> = {};
+    for (const { table_name } of tables) {
+      const { rows } = await pool.query(`SELECT * FROM ${table_name}`);
+      result[table_name] = rows
+        .map((row: Record<string, unknown>) => {
+          delete row.updated_at;
+          return JSON.stringify(row);
+        })
+        .sort();
+    }
+    return result;
+  } finally {
+    await pool.end();
+  }
+}
+
+describe('rebuilding the read models', () => {
+  let testApp: TestApp;
+  let s: Scenario;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    s = new Scenario(testApp);
+    // A varied history: placements, refusals, a retracted deadline miss, a suspended facility.
+    await s.placed();
+    const { requestId } = await s.placed();
+    await s.post(`/v1/placement-requests/${requestId}/placement/end`, 'tromso', { endedAt: new Date().toISOString(), reason: 'planned' });
+    const facilityId = await s.facility({ kind: 'foster_home' });
+    const refusedRequest = await s.request();
+    const offerId = await s.offer(refusedRequest, facilityId);
+    await s.post(`/v1/placement-requests/${refusedRequest}/offers/${offerId}/refuse`, 'tromso', { reason: 'not_matching_needs' });
+    await s.post(`/v1/facilities/${facilityId}/suspend`, 'nordCoordinator', { reason: 'staff' });
+    const declared = await s.request();
+    await s.post(`/v1/placement-requests/${declared}/no-offer`, 'nordCoordinator', { reason: 'none' });
+    await testApp.app.get(Projector).catchUp(5_000);
+  });
+  afterAll(async () => {
+    await testApp.close();
+  });
+
+  it('yields identical rows, table by table, while the API keeps answering; then follows on live', async () => {
+    const before = await snapshot(testApp.database.url);
+    expect(before.rm_breaches.length).toBeGreaterThan(0);
+    expect(before.rm_requests.length).toBeGreaterThan(0);
+    expect(before.rm_capacity_history.length).toBeGreaterThan(0);
+
+    const progress: RebuildProgress[] = [];
+    const answersDuring: Promise<{ status: number; body: { items: unknown[] } }>[] = [];
+    const store = testApp.app.get<EventStore>(EVENT_STORE);
+    const result = await rebuildReadModels({
+      store,
+      databaseUrl: testApp.database.url,
+      projections: ALL_PROJECTIONS,
+      onProgress: (p) => {
+        progress.push(p);
+        // Asked while the rebuild runs: answered completely, never from half-filled tables.
+        answersDuring.push(s.get('/v1/breaches?limit=500&includeRetracted=true', 'auditor'));
+      },
+    });
+    expect(result.events).toBeGreaterThan(10);
+    expect(progress.at(-1)?.events).toBe(result.events);
+    const answered = await Promise.all(answersDuring);
+    expect(answered.length).toBeGreaterThan(0);
+    for (const answer of answered) {
+      expect(answer.status).toBe(200);
+      expect(answer.body.items).toHaveLength(before.rm_breaches.length);
+    }
+
+    expect(await snapshot(testApp.database.url)).toEqual(before);
+
+    // The live projector follows on into the rebuilt tables.
+    const requestId = await s.request();
+    const declared = await s.post(`/v1/placement-requests/${requestId}/no-offer`, 'nordCoordinator', { reason: 'none' });
+    const view = await s.http().get(`/v1/placement-requests/${requestId}`).set('Authorization', s.as('auditor')).set('X-Min-Position', declared.body.position);
+    expect(view.status).toBe(200);
+    expect(view.body.breaches.map((b: { type: string }) => b.type)).toEqual(['NO_OFFER_DECLARED']);
+  });
+
+  it('resumes after a projection fails mid-batch without applying anything twice', async () => {
+    const before = await snapshot(testApp.database.url);
+    const pool = new Pool({ connectionString: testApp.database.url, options: '-c search_path=read_models' });
+    try {
+      await pool.query('UPDATE rm_checkpoints SET position = 0');
+      await pool.query('TRUNCATE rm_breaches, rm_requests, rm_facilities, rm_facility_offers, rm_capacity_history');
+      let failures = 0;
+      const flaky = ALL_PROJECTIONS.map((projection) => ({
+        ...projection,
+        apply: async (client: Parameters<typeof projection.apply>[0], events: Parameters<typeof projection.apply>[1]) => {
+          await projection.apply(client, events);
+          if (failures++ < 2) throw new Error('killed mid-batch');
+        },
+      }));
+      const store = testApp.app.get<EventStore>(EVENT_STORE);
+      const projector = new Projector(store, pool, flaky);
+      await testApp.app.get(Projector).stop();
+      await projector.start();
+      expect(await projector.catchUp(10_000)).toBe(true);
+      await projector.stop();
+      expect(failures).toBeGreaterThan(2);
+      expect(await snapshot(testApp.database.url)).toEqual(before);
+    } finally {
+      await pool.end();
+    }
+  });
+});
