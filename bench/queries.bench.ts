@@ -30,7 +30,9 @@ export async function main(args: string[]): Promise<void> {
         ['breach list (page of 50)', (i) => `/v1/breaches?limit=50${i % 2 ? `&region=${regions[i % 6]}` : ''}`],
         ['breach list asOf + filters', (i) => `/v1/breaches?limit=50&asOf=${instant(i)}&type=NO_OFFER_DECLARED`],
         ['stats by region', (i) => `/v1/breaches/stats?groupBy=region${i % 2 ? '&from=2025-03-01&to=2025-09-01' : ''}`],
+        ['stats by region, ragged', (i) => `/v1/breaches/stats?groupBy=region&from=${instant(i)}&to=${instant(i + 3)}`],
         ['stats by month', () => `/v1/breaches/stats?groupBy=month`],
+        ['stats by municipality', () => `/v1/breaches/stats?groupBy=municipality`],
         ['capacity asOf', (i) => `/v1/capacity?asOf=${instant(i)}`],
       ];
       for (const [name, path] of cases) {

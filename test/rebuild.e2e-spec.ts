@@ -96,7 +96,10 @@ describe('rebuilding the read models', () => {
     const pool = new Pool({ connectionString: testApp.database.url, options: '-c search_path=read_models' });
     try {
       await pool.query('UPDATE rm_checkpoints SET position = 0');
-      await pool.query('TRUNCATE rm_breaches, rm_requests, rm_facilities, rm_facility_offers, rm_capacity_history');
+      const { rows: tables } = await pool.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'read_models' AND table_name NOT IN ('rm_schema_migrations', 'rm_checkpoints')`,
+      );
+      await pool.query(`TRUNCATE ${tables.map((t) => t.table_name).join(', ')}`);
       let failures = 0;
       const flaky = ALL_PROJECTIONS.map((projection) => ({
         ...projection,

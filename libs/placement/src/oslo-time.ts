@@ -59,3 +59,39 @@ export function addCalendarDays(date: { year: number; month: number; day: number
 export function isoDate(date: { year: number; month: number; day: number }): string {
   return `${date.year}-${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}`;
 }
+
+/** A calendar month, as Oslo counts it. */
+export interface CalendarMonth {
+  year: number;
+  month: number;
+}
+
+export function osloMonthOf(instant: Date): CalendarMonth {
+  const { year, month } = toOsloLocal(instant);
+  return { year, month };
+}
+
+/** The instant Oslo's month begins (midnight of its first day). */
+export function osloMonthStart({ year, month }: CalendarMonth): Date {
+  return fromOsloLocal({ year, month, day: 1, hour: 0, minute: 0, second: 0, millisecond: 0 });
+}
+
+export function addMonths({ year, month }: CalendarMonth, months: number): CalendarMonth {
+  const index = year * 12 + (month - 1) + months;
+  return { year: Math.floor(index / 12), month: (index % 12) + 1 };
+}
+
+/** `YYYY-MM` */
+export function isoMonth({ year, month }: CalendarMonth): string {
+  return `${year}-${String(month).padStart(2, '0')}`;
+}
+
+/**
+ * An instant from a query parameter: a date-time with its offset as given, a bare date
+ * (`2025-03-01`) as the start of that day in Oslo, which is what a Norwegian caller means by it.
+ */
+export function instantFromQuery(value: string): Date {
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!date) return new Date(value);
+  return fromOsloLocal({ year: Number(date[1]), month: Number(date[2]), day: Number(date[3]), hour: 0, minute: 0, second: 0, millisecond: 0 });
+}

@@ -6,6 +6,30 @@ import type { Migration } from '@bistand/event-store/postgres/migrator';
  */
 export const READ_MODEL_SCHEMA = 'read_models';
 
+/**
+ * Fills the statistics tables from the rows they summarise (a read model that existed before the
+ * statistics did). The projection keeps them up to date by differences afterwards; a test checks
+ * that both ways give the same rows.
+ */
+export const STATISTICS_FROM_ROWS = `
+  INSERT INTO rm_stats_requests (month, region, municipality, requests, offered, before_deadline, placed, placed_far, outside_home_region)
+  SELECT ${osloMonth('requested_at')}, region, municipality, count(*), count(hours_to_first_offer),
+         count(*) FILTER (WHERE first_offer_at < offer_deadline), count(placed_far), count(*) FILTER (WHERE placed_far),
+         count(*) FILTER (WHERE outside_home_region)
+    FROM rm_requests GROUP BY 1, 2, 3;
+  INSERT INTO rm_stats_offer_delays (month, region, hour, requests)
+  SELECT ${osloMonth('requested_at')}, region, floor(hours_to_first_offer)::int, count(*)
+    FROM rm_requests WHERE hours_to_first_offer IS NOT NULL GROUP BY 1, 2, 3;
+  INSERT INTO rm_stats_breaches (month, region, municipality, type, live, retracted)
+  SELECT ${osloMonth('occurred_at')}, region, municipality, type, count(*) FILTER (WHERE NOT retracted), count(*) FILTER (WHERE retracted)
+    FROM rm_breaches GROUP BY 1, 2, 3, 4;
+`;
+
+/** SQL for the first day of the Oslo calendar month an instant falls in. */
+export function osloMonth(instant: string): string {
+  return `date_trunc('month', ${instant} AT TIME ZONE 'Europe/Oslo')::date`;
+}
+
 /** Tables of the read side. Checkpoints live beside the rows they vouch for. */
 export const readModelMigrations: Migration[] = [
   {
@@ -114,6 +138,52 @@ export const readModelMigrations: Migration[] = [
       );
       CREATE INDEX rm_facility_offers_facility ON rm_facility_offers (facility_id, status);
       CREATE INDEX rm_facility_offers_request ON rm_facility_offers (request_id);
+    `,
+  },
+  {
+    version: 4,
+    name: 'statistics',
+    sql: `
+      -- Hours from filing to the first offer, in the projection's own arithmetic: the statistics'
+      -- median is found through the counts per whole hour below, then read exactly from here.
+      ALTER TABLE rm_requests ADD COLUMN hours_to_first_offer double precision;
+      UPDATE rm_requests SET hours_to_first_offer = (extract(epoch FROM first_offer_at - requested_at) * 1000)::float8 / 3600000
+       WHERE first_offer_at IS NOT NULL;
+      CREATE INDEX rm_requests_offer_delay ON rm_requests (hours_to_first_offer) INCLUDE (requested_at, region, municipality)
+       WHERE hours_to_first_offer IS NOT NULL;
+
+      -- Statistics per Oslo calendar month (the first day of the month), kept by the projection with
+      -- each batch's differences, so GET /v1/breaches/stats sums a few thousand rows, not every request.
+      CREATE TABLE rm_stats_requests (
+        month date NOT NULL,
+        region text NOT NULL,
+        municipality text NOT NULL,
+        requests int NOT NULL,
+        offered int NOT NULL,
+        before_deadline int NOT NULL,
+        placed int NOT NULL,
+        placed_far int NOT NULL,
+        outside_home_region int NOT NULL,
+        PRIMARY KEY (month, municipality)
+      );
+      -- How many requests got their first offer within each whole hour after filing (hour = floor).
+      CREATE TABLE rm_stats_offer_delays (
+        month date NOT NULL,
+        region text NOT NULL,
+        hour int NOT NULL,
+        requests int NOT NULL,
+        PRIMARY KEY (month, region, hour)
+      );
+      CREATE TABLE rm_stats_breaches (
+        month date NOT NULL,
+        region text NOT NULL,
+        municipality text NOT NULL,
+        type text NOT NULL,
+        live int NOT NULL,
+        retracted int NOT NULL,
+        PRIMARY KEY (month, municipality, type)
+      );
+      ${STATISTICS_FROM_ROWS}
     `,
   },
 ];

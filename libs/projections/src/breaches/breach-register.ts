@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Actor } from '@bistand/auth/actor';
+import { instantFromQuery } from '@bistand/placement/oslo-time';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../paging';
 import { readScopeCondition } from '../read-scope';
 import type { BreachListQuery } from './breach-list.dto';
@@ -54,11 +55,11 @@ export class BreachRegister {
     if (query.municipality) add('municipality = ?', query.municipality);
     if (query.type) add('type = ?', query.type);
     if (query.urgency) add('urgency = ?', query.urgency);
-    if (query.from) add('occurred_at >= ?', new Date(query.from));
-    if (query.to) add('occurred_at < ?', new Date(query.to));
+    if (query.from) add('occurred_at >= ?', instantFromQuery(query.from));
+    if (query.to) add('occurred_at < ?', instantFromQuery(query.to));
     let retractedAt = 'retracted_at';
     if (query.asOf) {
-      params.push(new Date(query.asOf));
+      params.push(instantFromQuery(query.asOf));
       const asOf = `$${params.length}`;
       where.push(`recorded_at <= ${asOf}`);
       retractedAt = `CASE WHEN retracted_at <= ${asOf} THEN retracted_at END`;

@@ -1,10 +1,14 @@
+import { Logger } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import type { Pool } from 'pg';
 import type { Actor } from '@bistand/auth/actor';
 import { BREACH_TYPES } from '@bistand/placement/breach-rules';
+import { addMonths, instantFromQuery, isoMonth, osloMonthOf, osloMonthStart, type CalendarMonth } from '@bistand/placement/oslo-time';
 import { readScopeCondition } from '../read-scope';
 import { ISO_DATE_OR_DATE_TIME } from '@bistand/http/patterns';
+
+const logger = new Logger('BreachStats');
 
 const GROUPS = ['region', 'municipality', 'month', 'type'] as const;
 type GroupBy = (typeof GROUPS)[number];
@@ -14,12 +18,12 @@ export class BreachStatsQuery {
   @IsIn(GROUPS, { message: `groupBy must be one of ${GROUPS.join(', ')}` })
   groupBy!: GroupBy;
 
-  @ApiPropertyOptional({ description: 'From this instant (inclusive), ISO 8601' })
+  @ApiPropertyOptional({ description: 'From this instant (inclusive), ISO 8601; a bare date is the start of that day in Oslo' })
   @IsOptional()
   @Matches(ISO_DATE_OR_DATE_TIME, { message: 'from must be an ISO 8601 date or date-time with offset' })
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Up to this instant (exclusive), ISO 8601' })
+  @ApiPropertyOptional({ description: 'Up to this instant (exclusive), ISO 8601; a bare date is the start of that day in Oslo' })
   @IsOptional()
   @Matches(ISO_DATE_OR_DATE_TIME, { message: 'to must be an ISO 8601 date or date-time with offset' })
   to?: string;
@@ -37,41 +41,92 @@ export interface BreachStatsItem {
   outsideHomeRegionShare: number | null;
 }
 
-/** SQL for the group key of a row; months are Oslo calendar months. */
-const KEY: Record<GroupBy, (time: string) => string | null> = {
-  region: () => 'region',
-  municipality: () => 'municipality',
-  month: (time) => `to_char(${time} AT TIME ZONE 'Europe/Oslo', 'YYYY-MM')`,
-  type: () => null,
-};
+/** A time range split into whole Oslo months (read from the monthly statistics) and the rest (read from the rows). */
+interface Span {
+  /** Whole months `[first, end)` as `YYYY-MM-01`, each bound absent when open; null when no whole month falls inside. */
+  months: { first?: string; end?: string } | null;
+  /** The parts outside whole months, `[from, to)`. */
+  rest: [Date, Date][];
+}
+
+export function splitIntoMonths(from: Date | null, to: Date | null): Span {
+  const monthDate = (month: CalendarMonth) => `${isoMonth(month)}-01`;
+  let first: CalendarMonth | undefined;
+  if (from) {
+    const containing = osloMonthOf(from);
+    first = osloMonthStart(containing).getTime() === from.getTime() ? containing : addMonths(containing, 1);
+  }
+  const end = to ? osloMonthOf(to) : undefined;
+  if (first && end && osloMonthStart(first) >= osloMonthStart(end)) return { months: null, rest: from! < to! ? [[from!, to!]] : [] };
+  const rest: [Date, Date][] = [];
+  if (from && first && from < osloMonthStart(first)) rest.push([from, osloMonthStart(first)]);
+  if (to && end && osloMonthStart(end) < to) rest.push([osloMonthStart(end), to]);
+  return { months: { first: first && monthDate(first), end: end && monthDate(end) }, rest };
+}
+
+/** Builds one statement's WHERE clauses and parameters. */
+class Where {
+  readonly params: unknown[] = [];
+
+  constructor(private readonly actor: Actor) {}
+
+  value(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+
+  /** The caller's scope and whole months on a monthly statistics table. */
+  months(span: Span): string {
+    const where = [readScopeCondition(this.actor, this.params)];
+    if (span.months?.first) where.push(`month >= ${this.value(span.months.first)}::date`);
+    if (span.months?.end) where.push(`month < ${this.value(span.months.end)}::date`);
+    return where.join(' AND ');
+  }
+
+  /** The caller's scope and the parts outside whole months on an instant column of the rows. */
+  rest(span: Span, column: string): string {
+    const ranges = span.rest.map(([from, to]) => `(${column} >= ${this.value(from)} AND ${column} < ${this.value(to)})`);
+    return `${readScopeCondition(this.actor, this.params)} AND (${ranges.join(' OR ')})`;
+  }
+
+  /** The caller's scope and the whole range on an instant column of the rows. */
+  range(from: Date | null, to: Date | null, column: string): string {
+    const where = [readScopeCondition(this.actor, this.params)];
+    if (from) where.push(`${column} >= ${this.value(from)}`);
+    if (to) where.push(`${column} < ${this.value(to)}`);
+    return where.join(' AND ');
+  }
+}
+
+/** Sums the whole months of a statistics table and the rest of its rows into one result. */
+function unionOfParts(span: Span, months: (where: Where) => string, rest: (where: Where) => string, where: Where): string {
+  const parts = [];
+  if (span.months) parts.push(months(where));
+  if (span.rest.length > 0) parts.push(rest(where));
+  return parts.length > 0 ? parts.join(' UNION ALL ') : 'SELECT NULL WHERE false';
+}
+
+/** SQL for a group's key: on a monthly statistics table (`month` column) and on the rows (an instant). */
+function groupKey(groupBy: GroupBy, instant: string | null): string {
+  switch (groupBy) {
+    case 'month':
+      return instant ? `to_char(${instant} AT TIME ZONE 'Europe/Oslo', 'YYYY-MM')` : `to_char(month, 'YYYY-MM')`;
+    default:
+      return groupBy;
+  }
+}
 
 /**
  * Counts of the breach register by region, municipality, month or type, with each group's request
  * figures (PRODUCT.md §6). Breaches count by when they occurred; request figures count requests
- * whose PlacementRequested business time falls in `from`–`to`.
+ * whose PlacementRequested business time falls in `from`–`to`. Whole Oslo months come from the
+ * monthly statistics the projection keeps; only the days at the edges of the range are counted
+ * from the rows. The median is exact: the hourly counts locate it, and the rows give its value.
  */
 export async function breachStats(pool: Pool, actor: Actor, query: BreachStatsQuery): Promise<{ groupBy: GroupBy; items: BreachStatsItem[] }> {
-  const between = (column: string, params: unknown[]) => {
-    const where: string[] = [readScopeCondition(actor, params)];
-    if (query.from) {
-      params.push(new Date(query.from));
-      where.push(`${column} >= $${params.length}`);
-    }
-    if (query.to) {
-      params.push(new Date(query.to));
-      where.push(`${column} < $${params.length}`);
-    }
-    return where.join(' AND ');
-  };
-
-  const breachKey = query.groupBy === 'type' ? 'type' : KEY[query.groupBy]('occurred_at')!;
-  const breachParams: unknown[] = [];
-  const { rows: breachRows } = await pool.query<{ key: string; type: string; live: number; retracted: number }>(
-    `SELECT ${breachKey} AS key, type, count(*) FILTER (WHERE NOT retracted)::int AS live, count(*) FILTER (WHERE retracted)::int AS retracted
-       FROM rm_breaches WHERE ${between('occurred_at', breachParams)} GROUP BY 1, 2`,
-    breachParams,
-  );
-
+  const from = query.from ? instantFromQuery(query.from) : null;
+  const to = query.to ? instantFromQuery(query.to) : null;
+  const span = splitIntoMonths(from, to);
   const items = new Map<string, BreachStatsItem>();
   const item = (key: string) => {
     let existing = items.get(key);
@@ -81,35 +136,147 @@ export async function breachStats(pool: Pool, actor: Actor, query: BreachStatsQu
     }
     return existing;
   };
-  for (const row of breachRows) {
+
+  const [breaches, requests, medians] = await Promise.all([
+    breachCounts(pool, actor, query.groupBy, span),
+    query.groupBy === 'type' ? [] : requestCounts(pool, actor, query.groupBy, span),
+    query.groupBy === 'type' ? new Map<string, number>() : medianHoursToFirstOffer(pool, actor, query.groupBy, from, to, span),
+  ]);
+  for (const row of breaches) {
     const entry = item(row.key);
     entry.breaches += row.live;
     entry.byType[row.type] = (entry.byType[row.type] ?? 0) + row.live;
     entry.retracted += row.retracted;
   }
-
-  const requestKey = KEY[query.groupBy]('requested_at');
-  if (requestKey) {
-    const requestParams: unknown[] = [];
-    const { rows } = await pool.query<{ key: string; requests: number; before_deadline: number; median_hours: number | null; placed: number; placed_far: number; outside: number }>(
-      `SELECT ${requestKey} AS key,
-              count(*)::int AS requests,
-              count(*) FILTER (WHERE first_offer_at < offer_deadline)::int AS before_deadline,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_offer_at - requested_at) / 3600) AS median_hours,
-              count(*) FILTER (WHERE placed_far IS NOT NULL)::int AS placed,
-              count(*) FILTER (WHERE placed_far)::int AS placed_far,
-              count(*) FILTER (WHERE outside_home_region)::int AS outside
-         FROM rm_requests WHERE ${between('requested_at', requestParams)} GROUP BY 1`,
-      requestParams,
-    );
-    for (const row of rows) {
-      const entry = item(row.key);
-      entry.requests = row.requests;
-      entry.offersBeforeDeadlineShare = row.requests ? row.before_deadline / row.requests : null;
-      entry.medianHoursToFirstOffer = row.median_hours === null ? null : Math.round(row.median_hours * 100) / 100;
-      entry.placedFarShare = row.placed ? row.placed_far / row.placed : null;
-      entry.outsideHomeRegionShare = row.placed ? row.outside / row.placed : null;
-    }
+  for (const row of requests) {
+    const entry = item(row.key);
+    entry.requests = row.requests;
+    entry.offersBeforeDeadlineShare = row.requests ? row.before_deadline / row.requests : null;
+    const median = medians.get(row.key);
+    entry.medianHoursToFirstOffer = median === undefined ? null : Math.round(median * 100) / 100;
+    entry.placedFarShare = row.placed ? row.placed_far / row.placed : null;
+    entry.outsideHomeRegionShare = row.placed ? row.outside / row.placed : null;
   }
   return { groupBy: query.groupBy, items: [...items.values()].sort((a, b) => a.key.localeCompare(b.key)) };
+}
+
+async function breachCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Span) {
+  const where = new Where(actor);
+  const parts = unionOfParts(
+    span,
+    (w) => `SELECT ${groupKey(groupBy, null)} AS key, type, live, retracted FROM rm_stats_breaches WHERE ${w.months(span)}`,
+    (w) => `SELECT ${groupKey(groupBy, 'occurred_at')} AS key, type, (NOT retracted)::int, retracted::int FROM rm_breaches WHERE ${w.rest(span, 'occurred_at')}`,
+    where,
+  );
+  const { rows } = await pool.query<{ key: string; type: string; live: number; retracted: number }>(
+    `SELECT key, type, sum(live)::int AS live, sum(retracted)::int AS retracted FROM (${parts}) AS counted (key, type, live, retracted) GROUP BY 1, 2`,
+    where.params,
+  );
+  return rows;
+}
+
+async function requestCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Span) {
+  const where = new Where(actor);
+  const parts = unionOfParts(
+    span,
+    (w) => `SELECT ${groupKey(groupBy, null)}, requests, before_deadline, placed, placed_far, outside_home_region FROM rm_stats_requests WHERE ${w.months(span)}`,
+    (w) =>
+      `SELECT ${groupKey(groupBy, 'requested_at')}, 1, (first_offer_at < offer_deadline)::int, (placed_far IS NOT NULL)::int, coalesce(placed_far, false)::int,
+              coalesce(outside_home_region, false)::int
+         FROM rm_requests WHERE ${w.rest(span, 'requested_at')}`,
+    where,
+  );
+  const { rows } = await pool.query<{ key: string; requests: number; before_deadline: number; placed: number; placed_far: number; outside: number }>(
+    `SELECT key, sum(requests)::int AS requests, sum(before_deadline)::int AS before_deadline, sum(placed)::int AS placed, sum(placed_far)::int AS placed_far,
+            sum(outside)::int AS outside
+       FROM (${parts}) AS counted (key, requests, before_deadline, placed, placed_far, outside) GROUP BY 1`,
+    where.params,
+  );
+  return rows;
+}
+
+/**
+ * The median hours from filing to first offer per group. By region or month, for callers who see
+ * whole regions: the hourly counts give each group's middle rank(s) and the hour they fall in, and
+ * one index range per rank reads the exact value. Otherwise (by municipality, or a caller who sees
+ * only some municipalities) directly from the rows.
+ */
+async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupBy, from: Date | null, to: Date | null, span: Span): Promise<Map<string, number>> {
+  if (groupBy === 'municipality' || actor.role === 'municipality') return mediansFromRows(pool, actor, groupBy, from, to);
+
+  const where = new Where(actor);
+  const parts = unionOfParts(
+    span,
+    (w) => `SELECT ${groupKey(groupBy, null)}, hour, requests FROM rm_stats_offer_delays WHERE ${w.months(span)}`,
+    (w) => `SELECT ${groupKey(groupBy, 'requested_at')}, floor(hours_to_first_offer)::int, 1 FROM rm_requests WHERE hours_to_first_offer IS NOT NULL AND ${w.rest(span, 'requested_at')}`,
+    where,
+  );
+  const { rows: hours } = await pool.query<{ key: string; hour: number; requests: number }>(
+    `SELECT key, hour, sum(requests)::int AS requests FROM (${parts}) AS counted (key, hour, requests) GROUP BY 1, 2 ORDER BY 1, 2`,
+    where.params,
+  );
+
+  // Each group's middle rank(s), as (hour, rank within that hour), and the range of rows it covers.
+  const lookups: { key: string; hour: number; rank: number; from: Date | null; to: Date | null; region: string | null }[] = [];
+  for (const [key, counts] of groupRows(hours)) {
+    const total = counts.reduce((sum, row) => sum + row.requests, 0);
+    for (const rank of new Set([Math.floor((total - 1) / 2), Math.floor(total / 2)])) {
+      let before = 0;
+      const at = counts.find((row) => (before += row.requests) > rank)!;
+      const bounds = groupBy === 'month' ? monthBounds(key, from, to) : { from, to };
+      lookups.push({ key, hour: at.hour, rank: rank - (before - at.requests), ...bounds, region: groupBy === 'region' ? key : null });
+    }
+  }
+  if (lookups.length === 0) return new Map();
+  const lookup = new Where(actor);
+  const { rows: values } = await pool.query<{ i: number; hours: number | null }>(
+    `SELECT l.i, (SELECT hours_to_first_offer FROM rm_requests
+                   WHERE hours_to_first_offer >= l.hour AND hours_to_first_offer < l.hour + 1
+                     AND requested_at >= l.lo AND requested_at < l.hi AND (l.in_region IS NULL OR region = l.in_region)
+                     AND ${readScopeCondition(actor, lookup.params)}
+                   ORDER BY hours_to_first_offer OFFSET l.rank LIMIT 1) AS hours
+       FROM unnest(${lookup.value(lookups.map((_, i) => i))}::int[], ${lookup.value(lookups.map((l) => l.hour))}::int[],
+                   ${lookup.value(lookups.map((l) => l.rank))}::int[], ${lookup.value(lookups.map((l) => l.from ?? '-infinity'))}::timestamptz[],
+                   ${lookup.value(lookups.map((l) => l.to ?? 'infinity'))}::timestamptz[], ${lookup.value(lookups.map((l) => l.region))}::text[])
+            AS l (i, hour, rank, lo, hi, in_region)`,
+    lookup.params,
+  );
+  const medians = new Map<string, number[]>();
+  for (const { i, hours } of values) {
+    if (hours === null) {
+      // Only a defect can get here (the counts and the rows are written in one transaction); answer correctly anyway.
+      logger.error(`offer delay counts out of step with rm_requests (${lookups[i].key}, hour ${lookups[i].hour}); median read from the rows`);
+      return mediansFromRows(pool, actor, groupBy, from, to);
+    }
+    medians.set(lookups[i].key, [...(medians.get(lookups[i].key) ?? []), hours]);
+  }
+  return new Map([...medians].map(([key, middle]) => [key, middle.reduce((a, b) => a + b, 0) / middle.length]));
+}
+
+async function mediansFromRows(pool: Pool, actor: Actor, groupBy: GroupBy, from: Date | null, to: Date | null): Promise<Map<string, number>> {
+  const where = new Where(actor);
+  const { rows } = await pool.query<{ key: string; median: number }>(
+    `SELECT ${groupKey(groupBy, 'requested_at')} AS key, percentile_cont(0.5) WITHIN GROUP (ORDER BY hours_to_first_offer) AS median
+       FROM rm_requests WHERE hours_to_first_offer IS NOT NULL AND ${where.range(from, to, 'requested_at')} GROUP BY 1`,
+    where.params,
+  );
+  return new Map(rows.map((row) => [row.key, row.median]));
+}
+
+function groupRows<T extends { key: string }>(rows: T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = groups.get(row.key);
+    if (group) group.push(row);
+    else groups.set(row.key, [row]);
+  }
+  return groups;
+}
+
+/** A `YYYY-MM` group's Oslo month, within `from`–`to`. */
+function monthBounds(key: string, from: Date | null, to: Date | null): { from: Date; to: Date } {
+  const month = { year: Number(key.slice(0, 4)), month: Number(key.slice(5, 7)) };
+  const start = osloMonthStart(month);
+  const end = osloMonthStart(addMonths(month, 1));
+  return { from: from && from > start ? from : start, to: to && to < end ? to : end };
 }

@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import type { Pool } from 'pg';
 import { distanceKm } from '@bistand/placement/distance';
+import { instantFromQuery } from '@bistand/placement/oslo-time';
 import { FACILITY_KINDS } from '@bistand/placement/shared';
 import { ISO_DATE_OR_DATE_TIME } from '@bistand/http/patterns';
 import { REGIONS } from '@bistand/reference-data/regions';
@@ -44,7 +45,7 @@ export async function readCapacity(pool: Pool, query: CapacityQuery): Promise<Ca
   const params: unknown[] = [];
   const where = [`status <> 'closed'`];
   if (query.asOf) {
-    params.push(new Date(query.asOf));
+    params.push(instantFromQuery(query.asOf));
     where.push(`tstzrange(valid_from, valid_to, '[)') @> $${params.length}::timestamptz`);
   } else {
     where.push('valid_to IS NULL');

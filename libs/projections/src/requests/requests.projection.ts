@@ -6,6 +6,7 @@ import { offerDeadline } from '@bistand/placement/offer-deadline';
 import { PlacementRequestEventType as T, type PlacementRequestEvent } from '@bistand/placement/placement-request/placement-request.events';
 import { evolvePlacementRequest, initialPlacementRequestState, type OpenPlacementRequest, type PlacementRequestState } from '@bistand/placement/placement-request/placement-request.state';
 import type { Projection } from '../projection';
+import { osloMonth } from '../read-model-schema';
 import { stateFromJson, stateToJson } from './request-state-json';
 
 /**
@@ -23,6 +24,7 @@ export const requestsProjection: Projection = {
       [requestIds],
     );
     const known = new Map(rows.map((row) => [row.request_id, { state: stateFromJson(row.state), deadline: row.offer_deadline, policy: row.deadline_policy, recordedAt: row.recorded_at }]));
+    const figuresBefore = new Map([...known].flatMap(([id, entry]) => (entry.state.exists ? [[id, requestFigures({ ...entry, state: entry.state })] as const] : [])));
     const changed = new Map<string, bigint>();
 
     const breaches: BreachRow[] = [];
@@ -53,17 +55,14 @@ export const requestsProjection: Projection = {
     }
 
     await insertBreaches(client, breaches);
-    for (const { id, at } of retractions) {
-      // A retraction can follow its breach within the same batch, so it is applied after the inserts.
-      await client.query('UPDATE rm_breaches SET retracted = true, retracted_at = $2 WHERE id = $1 AND NOT retracted', [id, at]);
-    }
-    await upsertRequests(
-      client,
-      [...changed].flatMap(([requestId, position]) => {
-        const entry = known.get(requestId)!;
-        return entry.state.exists ? [{ ...entry, state: entry.state, position }] : [];
-      }),
-    );
+    // A retraction can follow its breach within the same batch, so it is applied after the inserts.
+    await retractBreaches(client, retractions);
+    const entries = [...changed].flatMap(([requestId, position]) => {
+      const entry = known.get(requestId)!;
+      return entry.state.exists ? [{ ...entry, state: entry.state, position }] : [];
+    });
+    await upsertRequests(client, entries);
+    await addRequestStatistics(client, entries.map((entry) => [figuresBefore.get(entry.state.requestId), requestFigures(entry)]));
   },
 };
 
@@ -75,14 +74,25 @@ interface BreachRow {
   position: bigint;
 }
 
+/** Adds what one statement's RETURNING rows changed to the breach counts of their month. */
+function countBreaches(changed: string, live: string, retracted: string): string {
+  return `INSERT INTO rm_stats_breaches AS s (month, region, municipality, type, live, retracted)
+          SELECT ${osloMonth('occurred_at')}, region, municipality, type, ${live} * count(*), ${retracted} * count(*) FROM ${changed} GROUP BY 1, 2, 3, 4
+          ON CONFLICT (month, municipality, type) DO UPDATE SET live = s.live + EXCLUDED.live, retracted = s.retracted + EXCLUDED.retracted`;
+}
+
 async function insertBreaches(client: PoolClient, found: BreachRow[]): Promise<void> {
   // One breach per id: the first finding wins (e.g. a mismatched offer, then its refusal as not matching).
   const rows = [...new Map(found.reverse().map((row) => [row.id, row])).values()].reverse();
   if (rows.length === 0) return;
   await client.query(
-    `INSERT INTO rm_breaches (id, request_id, type, occurred_at, recorded_at, region, municipality, urgency, placement_kind, offer_id, policy_version, position)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::text[], $12::bigint[])
-     ON CONFLICT (id) DO NOTHING`,
+    `WITH inserted AS (
+       INSERT INTO rm_breaches (id, request_id, type, occurred_at, recorded_at, region, municipality, urgency, placement_kind, offer_id, policy_version, position)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::text[], $12::bigint[])
+       ON CONFLICT (id) DO NOTHING
+       RETURNING occurred_at, region, municipality, type
+     )
+     ${countBreaches('inserted', '1', '0')}`,
     [
       rows.map((r) => r.id),
       rows.map((r) => r.request.requestId),
@@ -100,6 +110,22 @@ async function insertBreaches(client: PoolClient, found: BreachRow[]): Promise<v
   );
 }
 
+async function retractBreaches(client: PoolClient, retractions: { id: string; at: Date }[]): Promise<void> {
+  if (retractions.length === 0) return;
+  // The first retraction of a breach counts; a repeat changes nothing.
+  const first = [...new Map([...retractions].reverse().map((r) => [r.id, r])).values()];
+  await client.query(
+    `WITH retracted AS (
+       UPDATE rm_breaches b SET retracted = true, retracted_at = r.at
+         FROM unnest($1::uuid[], $2::timestamptz[]) AS r (id, at)
+        WHERE b.id = r.id AND NOT b.retracted
+       RETURNING b.occurred_at, b.region, b.municipality, b.type
+     )
+     ${countBreaches('retracted', '-1', '1')}`,
+    [first.map((r) => r.id), first.map((r) => r.at)],
+  );
+}
+
 interface RequestEntry {
   state: OpenPlacementRequest;
   deadline: Date;
@@ -110,31 +136,37 @@ interface RequestEntry {
 
 async function upsertRequests(client: PoolClient, entries: RequestEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  const rows = entries.map(({ state, deadline, policy, recordedAt, position }) => ({
-    id: state.requestId,
-    municipality: state.municipality,
-    region: state.region,
-    urgency: state.urgency,
-    status: state.status,
-    requestedAt: state.requestedAt,
-    recordedAt,
-    firstOffer: state.offers.reduce<Date | null>((first, offer) => (first === null || offer.occurredAt < first ? offer.occurredAt : first), null),
-    deadline,
-    policy,
-    deadlineState: deadlineState(state, deadline),
-    placedFar: state.placement ? state.placement.distanceKm > policyInForce(recordedAt).farFromHomeKm : null,
-    outside: state.placement ? state.placement.outsideHomeRegion : null,
-    state: JSON.stringify(stateToJson(state)),
-    position: position.toString(),
-  }));
+  const rows = entries.map((entry) => {
+    const { state, deadline, policy, recordedAt, position } = entry;
+    const figures = requestFigures(entry);
+    return {
+      id: state.requestId,
+      municipality: state.municipality,
+      region: state.region,
+      urgency: state.urgency,
+      status: state.status,
+      requestedAt: state.requestedAt,
+      recordedAt,
+      firstOffer: figures.firstOfferAt,
+      deadline,
+      policy,
+      deadlineState: deadlineState(state, deadline),
+      placedFar: figures.placedFar,
+      outside: figures.outsideHomeRegion,
+      hours: figures.hoursToFirstOffer,
+      state: JSON.stringify(stateToJson(state)),
+      position: position.toString(),
+    };
+  });
   const col = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((row) => row[key]);
   await client.query(
     `INSERT INTO rm_requests (request_id, municipality, region, urgency, status, requested_at, recorded_at, first_offer_at, offer_deadline, deadline_policy,
-                              deadline_state, placed_far, outside_home_region, state, position)
+                              deadline_state, placed_far, outside_home_region, hours_to_first_offer, state, position)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[],
-                          $10::text[], $11::text[], $12::boolean[], $13::boolean[], $14::jsonb[], $15::bigint[])
+                          $10::text[], $11::text[], $12::boolean[], $13::boolean[], $14::float8[], $15::jsonb[], $16::bigint[])
      ON CONFLICT (request_id) DO UPDATE SET status = EXCLUDED.status, first_offer_at = EXCLUDED.first_offer_at, deadline_state = EXCLUDED.deadline_state,
-       placed_far = EXCLUDED.placed_far, outside_home_region = EXCLUDED.outside_home_region, state = EXCLUDED.state, position = EXCLUDED.position`,
+       placed_far = EXCLUDED.placed_far, outside_home_region = EXCLUDED.outside_home_region, hours_to_first_offer = EXCLUDED.hours_to_first_offer,
+       state = EXCLUDED.state, position = EXCLUDED.position`,
     [
       col('id'),
       col('municipality'),
@@ -149,10 +181,106 @@ async function upsertRequests(client: PoolClient, entries: RequestEntry[]): Prom
       col('deadlineState'),
       col('placedFar'),
       col('outside'),
+      col('hours'),
       col('state'),
       col('position'),
     ],
   );
+}
+
+/** What a request adds to the statistics (PRODUCT.md §6), also stored in its row. */
+interface RequestFigures {
+  requestedAt: Date;
+  region: string;
+  municipality: string;
+  firstOfferAt: Date | null;
+  hoursToFirstOffer: number | null;
+  beforeDeadline: boolean;
+  placedFar: boolean | null;
+  outsideHomeRegion: boolean | null;
+}
+
+function requestFigures({ state, deadline, recordedAt }: Omit<RequestEntry, 'position'>): RequestFigures {
+  const firstOfferAt = state.offers.reduce<Date | null>((first, offer) => (first === null || offer.occurredAt < first ? offer.occurredAt : first), null);
+  return {
+    requestedAt: state.requestedAt,
+    region: state.region,
+    municipality: state.municipality,
+    firstOfferAt,
+    hoursToFirstOffer: firstOfferAt === null ? null : (firstOfferAt.getTime() - state.requestedAt.getTime()) / 3_600_000,
+    beforeDeadline: firstOfferAt !== null && firstOfferAt < deadline,
+    placedFar: state.placement ? state.placement.distanceKm > policyInForce(recordedAt).farFromHomeKm : null,
+    outsideHomeRegion: state.placement ? state.placement.outsideHomeRegion : null,
+  };
+}
+
+/**
+ * Moves each request's figures in the monthly statistics from what they were before the batch to
+ * what they are after it: one row of differences per request and one per changed hour of delay.
+ */
+async function addRequestStatistics(client: PoolClient, changes: [RequestFigures | undefined, RequestFigures][]): Promise<void> {
+  const counts: { figures: RequestFigures; sign: number }[] = [];
+  const delays: { figures: RequestFigures; hour: number; sign: number }[] = [];
+  const hour = (figures: RequestFigures | undefined) => (figures?.hoursToFirstOffer == null ? null : Math.floor(figures.hoursToFirstOffer));
+  for (const [before, after] of changes) {
+    if (!before || !sameCounts(before, after)) {
+      if (before) counts.push({ figures: before, sign: -1 });
+      counts.push({ figures: after, sign: 1 });
+    }
+    if (hour(before) !== hour(after)) {
+      if (hour(before) !== null) delays.push({ figures: before!, hour: hour(before)!, sign: -1 });
+      if (hour(after) !== null) delays.push({ figures: after, hour: hour(after)!, sign: 1 });
+    }
+  }
+  if (counts.length > 0) {
+    const signed = (flag: (figures: RequestFigures) => boolean) => counts.map(({ figures, sign }) => (flag(figures) ? sign : 0));
+    await client.query(
+      `INSERT INTO rm_stats_requests AS s (month, region, municipality, requests, offered, before_deadline, placed, placed_far, outside_home_region)
+       SELECT ${osloMonth('requested_at')}, region, municipality, sum(requests), sum(offered), sum(before_deadline), sum(placed), sum(placed_far), sum(outside)
+         FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[])
+              AS d (requested_at, region, municipality, requests, offered, before_deadline, placed, placed_far, outside)
+        GROUP BY 1, 2, 3
+       ON CONFLICT (month, municipality) DO UPDATE SET requests = s.requests + EXCLUDED.requests, offered = s.offered + EXCLUDED.offered,
+         before_deadline = s.before_deadline + EXCLUDED.before_deadline, placed = s.placed + EXCLUDED.placed,
+         placed_far = s.placed_far + EXCLUDED.placed_far, outside_home_region = s.outside_home_region + EXCLUDED.outside_home_region`,
+      [
+        counts.map(({ figures }) => figures.requestedAt),
+        counts.map(({ figures }) => figures.region),
+        counts.map(({ figures }) => figures.municipality),
+        signed(() => true),
+        signed((f) => f.firstOfferAt !== null),
+        signed((f) => f.beforeDeadline),
+        signed((f) => f.placedFar !== null),
+        signed((f) => f.placedFar === true),
+        signed((f) => f.outsideHomeRegion === true),
+      ],
+    );
+  }
+  if (delays.length > 0) {
+    // An hour whose count drops to zero is removed, so the table holds what a rebuild would write.
+    const { rows: emptied } = await client.query<{ month: string; region: string; hour: number }>(
+      `WITH counted AS (
+         INSERT INTO rm_stats_offer_delays AS s (month, region, hour, requests)
+         SELECT ${osloMonth('requested_at')}, region, hour, sum(sign) FROM unnest($1::timestamptz[], $2::text[], $3::int[], $4::int[]) AS d (requested_at, region, hour, sign)
+          GROUP BY 1, 2, 3
+         ON CONFLICT (month, region, hour) DO UPDATE SET requests = s.requests + EXCLUDED.requests
+         RETURNING month, region, hour, requests
+       )
+       SELECT month::text, region, hour FROM counted WHERE requests = 0`,
+      [delays.map((d) => d.figures.requestedAt), delays.map((d) => d.figures.region), delays.map((d) => d.hour), delays.map((d) => d.sign)],
+    );
+    if (emptied.length > 0) {
+      await client.query(
+        `DELETE FROM rm_stats_offer_delays s USING unnest($1::date[], $2::text[], $3::int[]) AS z (month, region, hour)
+          WHERE (s.month, s.region, s.hour) = (z.month, z.region, z.hour) AND s.requests = 0`,
+        [emptied.map((r) => r.month), emptied.map((r) => r.region), emptied.map((r) => r.hour)],
+      );
+    }
+  }
+}
+
+function sameCounts(a: RequestFigures, b: RequestFigures): boolean {
+  return (a.firstOfferAt === null) === (b.firstOfferAt === null) && a.beforeDeadline === b.beforeDeadline && a.placedFar === b.placedFar && a.outsideHomeRegion === b.outsideHomeRegion;
 }
 
 /** Whether the offer deadline still needs judging: the deadline watcher looks at `pending` rows. */
