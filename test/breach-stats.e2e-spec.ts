@@ -67,5 +67,10 @@ describe('GET /v1/breaches/stats', () => {
     const bad = await stats('weather');
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('groupBy');
+    for (const path of ['/v1/breaches/stats?groupBy=region&', '/v1/breaches?']) {
+      const backwards = await s.get(`${path}from=2025-06-01&to=2025-05-01`, 'auditor');
+      expect(backwards.status).toBe(400);
+      expect(backwards.body.errors).toEqual([{ field: 'to', message: 'to must not be before from' }]);
+    }
   });
 });

@@ -71,6 +71,16 @@ export async function generateNationalYear(store: EventStore, targetEvents: numb
     written++;
   }
 
+  // Coordinators mostly offer a place of the kind and target group asked for in the home region,
+  // sometimes a fitting place elsewhere, and now and then whatever is free (a mismatch).
+  const fits = (facility: Facility, kind: string, group: string) => facility.kind === kind && facility.targetGroups.includes(group as Facility['targetGroups'][number]);
+  const chooseFacility = (home: Municipality, kind: string, group: string): Facility => {
+    const roll = next();
+    const candidates =
+      roll < 0.8 ? facilities.filter((f) => f.region === home.region && fits(f, kind, group)) : roll < 0.92 ? facilities.filter((f) => fits(f, kind, group)) : facilities;
+    return pick(candidates.length > 0 ? candidates : facilities);
+  };
+
   const requestEvents = (home: Municipality): EventToAppend[] => {
     const requestId = randomUUID();
     const urgency = next() < 0.4 ? 'acute' : 'planned';
@@ -99,7 +109,7 @@ export async function generateNationalYear(store: EventStore, targetEvents: numb
       }
     }
     const offer = () => {
-      const facility = pick(facilities);
+      const facility = chooseFacility(home, placementKind, targetGroup);
       const offerId = randomUUID();
       const at = step(urgency === 'acute' ? 1.5 : 100);
       judgeBefore(at.getTime());

@@ -26,16 +26,36 @@ export interface LocalDateTime {
 }
 
 export function toOsloLocal(instant: Date): LocalDateTime {
-  const parts = Object.fromEntries(formatter.formatToParts(instant).map((part) => [part.type, part.value]));
+  const local = new Date(instant.getTime() + osloOffsetMs(instant.getTime()));
   return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-    second: Number(parts.second),
-    millisecond: instant.getUTCMilliseconds(),
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+    millisecond: local.getUTCMilliseconds(),
   };
+}
+
+const HOUR_MS = 3_600_000;
+const offsets = new Map<number, number>();
+
+/**
+ * Oslo's offset from UTC at an instant. It changes only on whole UTC hours (the daylight saving
+ * switches are at 01:00 UTC), so it is asked of Intl once per hour and remembered: Intl's
+ * formatting was the projections' largest cost in a rebuild.
+ */
+function osloOffsetMs(epochMs: number): number {
+  const hour = Math.floor(epochMs / HOUR_MS);
+  let offset = offsets.get(hour);
+  if (offset === undefined) {
+    const parts = Object.fromEntries(formatter.formatToParts(new Date(hour * HOUR_MS)).map((part) => [part.type, part.value]));
+    offset = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second)) - hour * HOUR_MS;
+    if (offsets.size > 200_000) offsets.clear();
+    offsets.set(hour, offset);
+  }
+  return offset;
 }
 
 /** The instant at which Oslo's wall clock shows `local` (the first one, in the autumn's repeated hour). */

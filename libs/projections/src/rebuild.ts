@@ -4,7 +4,7 @@ import { inTransaction } from '@bistand/database/transaction';
 import { migrate } from '@bistand/event-store/postgres/migrator';
 import type { Projection } from './projection';
 import { applyBatch, loadCheckpoint } from './projector';
-import { READ_MODEL_SCHEMA, readModelMigrations } from './read-model-schema';
+import { QUERY_INDEXES, READ_MODEL_SCHEMA, readModelMigrations } from './read-model-schema';
 
 export interface RebuildProgress {
   events: number;
@@ -14,7 +14,7 @@ export interface RebuildProgress {
   elapsedSeconds: number;
 }
 
-const REBUILD_BATCH = 5_000;
+const REBUILD_BATCH = 20_000;
 
 /**
  * Rebuilds every read model from the events into a fresh schema beside the live one, then swaps
@@ -26,10 +26,13 @@ export async function rebuildReadModels(options: {
   databaseUrl: string;
   projections: readonly Projection[];
   onProgress?: (progress: RebuildProgress) => void;
+  /** Called when every event is in and the query indexes are being built. */
+  onIndexing?: () => void;
 }): Promise<{ events: number; seconds: number }> {
   const next = `${READ_MODEL_SCHEMA}_next`;
   const admin = new Pool({ connectionString: options.databaseUrl, max: 2 });
-  const target = new Pool({ connectionString: options.databaseUrl, max: 4, options: `-c search_path=${next}` });
+  // The new schema is not live until the swap: its batches need not wait for the disk, and its indexes may take more memory.
+  const target = new Pool({ connectionString: options.databaseUrl, max: 4, options: `-c search_path=${next} -c synchronous_commit=off -c maintenance_work_mem=256MB` });
   for (const pool of [admin, target]) pool.on('error', () => undefined);
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -37,6 +40,7 @@ export async function rebuildReadModels(options: {
     await admin.query(`DROP SCHEMA IF EXISTS ${next} CASCADE`);
     await admin.query(`CREATE SCHEMA ${next}`);
     await migrate(target, 'rm_schema_migrations', readModelMigrations);
+    const deferred = await dropQueryIndexes(target, next);
     let after = await loadCheckpoint(target, options.projections);
     const head = await options.store.headPosition();
     let events = 0;
@@ -51,6 +55,9 @@ export async function rebuildReadModels(options: {
       events += batch.length;
       options.onProgress?.({ events, position: after, target: head, elapsedSeconds: elapsed() });
     }
+    options.onIndexing?.();
+    await Promise.all(deferred.map((definition) => target.query(definition)));
+    await analyzeSchema(target, next);
     await inTransaction(admin, async (client) => {
       await client.query(`DROP SCHEMA IF EXISTS ${READ_MODEL_SCHEMA}_old CASCADE`);
       const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [READ_MODEL_SCHEMA]);
@@ -63,4 +70,20 @@ export async function rebuildReadModels(options: {
     await target.end();
     await admin.end();
   }
+}
+
+/** Drops the fresh schema's query-only indexes and returns the statements that create them again. */
+async function dropQueryIndexes(pool: Pool, schema: string): Promise<string[]> {
+  const { rows } = await pool.query<{ indexname: string; indexdef: string }>('SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = ANY ($2::text[])', [
+    schema,
+    QUERY_INDEXES,
+  ]);
+  for (const { indexname } of rows) await pool.query(`DROP INDEX ${schema}.${indexname}`);
+  return rows.map((row) => row.indexdef);
+}
+
+/** Planner statistics for the fresh tables, so the first queries after the swap are planned well. */
+async function analyzeSchema(pool: Pool, schema: string): Promise<void> {
+  const { rows } = await pool.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [schema]);
+  await Promise.all(rows.map(({ tablename }) => pool.query(`ANALYZE ${schema}.${tablename}`)));
 }

@@ -3,6 +3,7 @@ import type { Actor } from '@bistand/auth/actor';
 import { instantFromQuery } from '@bistand/placement/oslo-time';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../paging';
 import { readScopeCondition } from '../read-scope';
+import { timeRange } from '../time-range';
 import type { BreachListQuery } from './breach-list.dto';
 
 export interface BreachView {
@@ -55,8 +56,9 @@ export class BreachRegister {
     if (query.municipality) add('municipality = ?', query.municipality);
     if (query.type) add('type = ?', query.type);
     if (query.urgency) add('urgency = ?', query.urgency);
-    if (query.from) add('occurred_at >= ?', instantFromQuery(query.from));
-    if (query.to) add('occurred_at < ?', instantFromQuery(query.to));
+    const { from, to } = timeRange(query);
+    if (from) add('occurred_at >= ?', from);
+    if (to) add('occurred_at < ?', to);
     let retractedAt = 'retracted_at';
     if (query.asOf) {
       params.push(instantFromQuery(query.asOf));

@@ -4,8 +4,9 @@ import { IsIn, IsOptional, Matches } from 'class-validator';
 import type { Pool } from 'pg';
 import type { Actor } from '@bistand/auth/actor';
 import { BREACH_TYPES } from '@bistand/placement/breach-rules';
-import { addMonths, instantFromQuery, isoMonth, osloMonthOf, osloMonthStart, type CalendarMonth } from '@bistand/placement/oslo-time';
+import { addMonths, isoMonth, osloMonthOf, osloMonthStart, type CalendarMonth } from '@bistand/placement/oslo-time';
 import { readScopeCondition } from '../read-scope';
+import { timeRange } from '../time-range';
 import { ISO_DATE_OR_DATE_TIME } from '@bistand/http/patterns';
 
 const logger = new Logger('BreachStats');
@@ -64,6 +65,10 @@ export function splitIntoMonths(from: Date | null, to: Date | null): Span {
   return { months: { first: first && monthDate(first), end: end && monthDate(end) }, rest };
 }
 
+function isEmpty(span: Span): boolean {
+  return !span.months && span.rest.length === 0;
+}
+
 /** Builds one statement's WHERE clauses and parameters. */
 class Where {
   readonly params: unknown[] = [];
@@ -103,7 +108,7 @@ function unionOfParts(span: Span, months: (where: Where) => string, rest: (where
   const parts = [];
   if (span.months) parts.push(months(where));
   if (span.rest.length > 0) parts.push(rest(where));
-  return parts.length > 0 ? parts.join(' UNION ALL ') : 'SELECT NULL WHERE false';
+  return parts.join(' UNION ALL ');
 }
 
 /** SQL for a group's key: on a monthly statistics table (`month` column) and on the rows (an instant). */
@@ -124,8 +129,7 @@ function groupKey(groupBy: GroupBy, instant: string | null): string {
  * from the rows. The median is exact: the hourly counts locate it, and the rows give its value.
  */
 export async function breachStats(pool: Pool, actor: Actor, query: BreachStatsQuery): Promise<{ groupBy: GroupBy; items: BreachStatsItem[] }> {
-  const from = query.from ? instantFromQuery(query.from) : null;
-  const to = query.to ? instantFromQuery(query.to) : null;
+  const { from, to } = timeRange(query);
   const span = splitIntoMonths(from, to);
   const items = new Map<string, BreachStatsItem>();
   const item = (key: string) => {
@@ -161,6 +165,7 @@ export async function breachStats(pool: Pool, actor: Actor, query: BreachStatsQu
 }
 
 async function breachCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Span) {
+  if (isEmpty(span)) return [];
   const where = new Where(actor);
   const parts = unionOfParts(
     span,
@@ -176,6 +181,7 @@ async function breachCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Sp
 }
 
 async function requestCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Span) {
+  if (isEmpty(span)) return [];
   const where = new Where(actor);
   const parts = unionOfParts(
     span,
@@ -202,6 +208,7 @@ async function requestCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: S
  * only some municipalities) directly from the rows.
  */
 async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupBy, from: Date | null, to: Date | null, span: Span): Promise<Map<string, number>> {
+  if (isEmpty(span)) return new Map();
   if (groupBy === 'municipality' || actor.role === 'municipality') return mediansFromRows(pool, actor, groupBy, from, to);
 
   const where = new Where(actor);

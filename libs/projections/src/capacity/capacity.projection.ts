@@ -10,7 +10,8 @@ import type { Projection } from '../projection';
  * not ended) — from the request streams. Every change also closes the facility's current history
  * row and opens a new one, so `asOf` queries read one row per facility instead of replaying.
  *
- * A batch is applied in memory and written with a handful of set-based statements.
+ * A batch is applied in memory and written with a handful of set-based statements, each taking its
+ * rows as one JSON document.
  */
 export const capacityProjection: Projection = {
   name: 'capacity',
@@ -202,34 +203,19 @@ class CapacityBatch {
     if (offers.length > 0) {
       await client.query(
         `INSERT INTO rm_facility_offers (offer_id, request_id, facility_id, status)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[])
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS o (offer_id uuid, request_id uuid, facility_id uuid, status text)
          ON CONFLICT (offer_id) DO UPDATE SET status = EXCLUDED.status`,
-        [offers.map((o) => o.offer_id), offers.map((o) => o.request_id), offers.map((o) => o.facility_id), offers.map((o) => o.status)],
+        [JSON.stringify(offers)],
       );
     }
     const facilities = [...this.changedFacilities].map((id) => this.facilities.get(id)!);
     if (facilities.length > 0) {
-      const column = <K extends keyof FacilityRow>(key: K) => facilities.map((f) => f[key]);
       await client.query(
         `INSERT INTO rm_facilities (facility_id, name, kind, region, municipality, lat, lon, target_groups, status, places, occupied, reserved)
-         SELECT f.facility_id, f.name, f.kind, f.region, f.municipality, f.lat, f.lon, ARRAY(SELECT jsonb_array_elements_text(f.target_groups)), f.status, f.places, f.occupied, f.reserved
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::jsonb[], $9::text[], $10::int[], $11::int[], $12::int[])
-             AS f(facility_id, name, kind, region, municipality, lat, lon, target_groups, status, places, occupied, reserved)
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS f (facility_id uuid, name text, kind text, region text, municipality text, lat float8, lon float8,
+                         target_groups text[], status text, places int, occupied int, reserved int)
          ON CONFLICT (facility_id) DO UPDATE SET status = EXCLUDED.status, places = EXCLUDED.places, occupied = EXCLUDED.occupied, reserved = EXCLUDED.reserved`,
-        [
-          column('facility_id'),
-          column('name'),
-          column('kind'),
-          column('region'),
-          column('municipality'),
-          column('lat'),
-          column('lon'),
-          facilities.map((f) => JSON.stringify(f.target_groups)),
-          column('status'),
-          column('places'),
-          column('occupied'),
-          column('reserved'),
-        ],
+        [JSON.stringify(facilities)],
       );
     }
     if (this.versions.length === 0) return;
@@ -248,11 +234,11 @@ class CapacityBatch {
         WHERE h.facility_id = c.facility_id AND h.valid_to IS NULL`,
       [[...firstStart.keys()], [...firstStart.values()]],
     );
-    const col = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key]);
     await client.query(
       `INSERT INTO rm_capacity_history (facility_id, valid_from, valid_to, region, kind, status, places, occupied, reserved)
-       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[])`,
-      [col('facility_id'), col('valid_from'), col('valid_to'), col('region'), col('kind'), col('status'), col('places'), col('occupied'), col('reserved')],
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS v (facility_id uuid, valid_from timestamptz, valid_to timestamptz, region text, kind text, status text,
+                       places int, occupied int, reserved int)`,
+      [JSON.stringify(rows)],
     );
   }
 }
