@@ -1,7 +1,20 @@
+import { Client } from 'pg';
 import { PostgresEventStore } from '@bistand/event-store/postgres/postgres-event-store';
+import { READ_MODEL_SCHEMA } from '@bistand/projections/read-model-schema';
 import { benchPostgres } from './support/bench-postgres';
 import { percentile, startBenchApp } from './support/bench-app';
 import { generateNationalYear } from './support/dataset';
+
+async function vacuumReadModels(url: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [READ_MODEL_SCHEMA]);
+    for (const { tablename } of rows) await client.query(`VACUUM ANALYZE ${READ_MODEL_SCHEMA}.${tablename}`);
+  } finally {
+    await client.end();
+  }
+}
 
 const TARGET_P95_MS = 20;
 
@@ -23,6 +36,9 @@ export async function main(args: string[]): Promise<void> {
       const started = performance.now();
       if (!(await bench.projector.catchUp(600_000))) throw new Error('read models did not catch up');
       console.log(`${generated.toLocaleString('en-US')} events loaded and projected (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+      // A year loaded in half a minute leaves what autovacuum would have tidied over that year: do it now.
+      await vacuumReadModels(postgres.url);
+      console.log('read models vacuumed and analysed (the state autovacuum keeps a year-old database in)');
       const auditor = bench.token({ role: 'auditor', sub: 'bench-auditor' });
       const regions = ['ost', 'sor', 'vest', 'midt', 'nord', 'oslo'];
       const instant = (i: number) => new Date(Date.parse('2025-01-01T00:00:00Z') + ((i * 7_919) % 360) * 86_400_000).toISOString();
@@ -30,7 +46,7 @@ export async function main(args: string[]): Promise<void> {
         ['breach list (page of 50)', (i) => `/v1/breaches?limit=50${i % 2 ? `&region=${regions[i % 6]}` : ''}`],
         ['breach list asOf + filters', (i) => `/v1/breaches?limit=50&asOf=${instant(i)}&type=NO_OFFER_DECLARED`],
         ['stats by region', (i) => `/v1/breaches/stats?groupBy=region${i % 2 ? '&from=2025-03-01&to=2025-09-01' : ''}`],
-        ['stats by region, ragged', (i) => `/v1/breaches/stats?groupBy=region&from=${instant(i)}&to=${instant(i + 3)}`],
+        ['stats by region, ragged', (i) => `/v1/breaches/stats?groupBy=region&from=${instant(i)}&to=${new Date(Date.parse(instant(i)) + 75 * 86_400_000 + 3_600_000).toISOString()}`],
         ['stats by month', () => `/v1/breaches/stats?groupBy=month`],
         ['stats by municipality', () => `/v1/breaches/stats?groupBy=municipality`],
         ['capacity asOf', (i) => `/v1/capacity?asOf=${instant(i)}`],

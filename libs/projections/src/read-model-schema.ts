@@ -12,17 +12,17 @@ export const READ_MODEL_SCHEMA = 'read_models';
  * that both ways give the same rows.
  */
 export const STATISTICS_FROM_ROWS = `
-  INSERT INTO rm_stats_requests (month, region, municipality, requests, offered, before_deadline, placed, placed_far, outside_home_region)
-  SELECT ${osloMonth('requested_at')}, region, municipality, count(*), count(hours_to_first_offer),
+  INSERT INTO rm_stats_requests (month, region, requests, offered, before_deadline, placed, placed_far, outside_home_region)
+  SELECT ${osloMonth('requested_at')}, region, count(*), count(hours_to_first_offer),
          count(*) FILTER (WHERE first_offer_at < offer_deadline), count(placed_far), count(*) FILTER (WHERE placed_far),
          count(*) FILTER (WHERE outside_home_region)
-    FROM rm_requests GROUP BY 1, 2, 3;
+    FROM rm_requests GROUP BY 1, 2;
   INSERT INTO rm_stats_offer_delays (month, region, hour, requests)
   SELECT ${osloMonth('requested_at')}, region, floor(hours_to_first_offer)::int, count(*)
     FROM rm_requests WHERE hours_to_first_offer IS NOT NULL GROUP BY 1, 2, 3;
-  INSERT INTO rm_stats_breaches (month, region, municipality, type, live, retracted)
-  SELECT ${osloMonth('occurred_at')}, region, municipality, type, count(*) FILTER (WHERE NOT retracted), count(*) FILTER (WHERE retracted)
-    FROM rm_breaches GROUP BY 1, 2, 3, 4;
+  INSERT INTO rm_stats_breaches (month, region, type, live, retracted)
+  SELECT ${osloMonth('occurred_at')}, region, type, count(*) FILTER (WHERE NOT retracted), count(*) FILTER (WHERE retracted)
+    FROM rm_breaches GROUP BY 1, 2, 3;
 `;
 
 /** SQL for the first day of the Oslo calendar month an instant falls in. */
@@ -170,19 +170,19 @@ export const readModelMigrations: Migration[] = [
       CREATE INDEX rm_requests_offer_delay ON rm_requests (hours_to_first_offer) INCLUDE (requested_at, region, municipality)
        WHERE hours_to_first_offer IS NOT NULL;
 
-      -- Statistics per Oslo calendar month (the first day of the month), kept by the projection with
-      -- each batch's differences, so GET /v1/breaches/stats sums a few thousand rows, not every request.
+      -- Statistics per region and Oslo calendar month (the first day of the month), kept by the
+      -- projection with each batch's differences, so GET /v1/breaches/stats sums a few hundred rows,
+      -- not every request. Figures per municipality are counted from the rows.
       CREATE TABLE rm_stats_requests (
         month date NOT NULL,
         region text NOT NULL,
-        municipality text NOT NULL,
         requests int NOT NULL,
         offered int NOT NULL,
         before_deadline int NOT NULL,
         placed int NOT NULL,
         placed_far int NOT NULL,
         outside_home_region int NOT NULL,
-        PRIMARY KEY (month, municipality)
+        PRIMARY KEY (month, region)
       );
       -- How many requests got their first offer within each whole hour after filing (hour = floor).
       CREATE TABLE rm_stats_offer_delays (
@@ -195,11 +195,10 @@ export const readModelMigrations: Migration[] = [
       CREATE TABLE rm_stats_breaches (
         month date NOT NULL,
         region text NOT NULL,
-        municipality text NOT NULL,
         type text NOT NULL,
         live int NOT NULL,
         retracted int NOT NULL,
-        PRIMARY KEY (month, municipality, type)
+        PRIMARY KEY (month, region, type)
       );
       ${STATISTICS_FROM_ROWS}
     `,

@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import type { Actor } from '@bistand/auth/actor';
 import { BREACH_TYPES } from '@bistand/placement/breach-rules';
 import { addMonths, isoMonth, osloMonthOf, osloMonthStart, type CalendarMonth } from '@bistand/placement/oslo-time';
+import { osloMonth } from '../read-model-schema';
 import { readScopeCondition } from '../read-scope';
 import { timeRange } from '../time-range';
 import { ISO_DATE_OR_DATE_TIME } from '@bistand/http/patterns';
@@ -46,8 +47,8 @@ export interface BreachStatsItem {
 interface Span {
   /** Whole months `[first, end)` as `YYYY-MM-01`, each bound absent when open; null when no whole month falls inside. */
   months: { first?: string; end?: string } | null;
-  /** The parts outside whole months, `[from, to)`. */
-  rest: [Date, Date][];
+  /** The parts outside whole months, `[from, to)`, each bound absent (null) when open. */
+  rest: [Date | null, Date | null][];
 }
 
 export function splitIntoMonths(from: Date | null, to: Date | null): Span {
@@ -59,7 +60,7 @@ export function splitIntoMonths(from: Date | null, to: Date | null): Span {
   }
   const end = to ? osloMonthOf(to) : undefined;
   if (first && end && osloMonthStart(first) >= osloMonthStart(end)) return { months: null, rest: from! < to! ? [[from!, to!]] : [] };
-  const rest: [Date, Date][] = [];
+  const rest: [Date | null, Date | null][] = [];
   if (from && first && from < osloMonthStart(first)) rest.push([from, osloMonthStart(first)]);
   if (to && end && osloMonthStart(end) < to) rest.push([osloMonthStart(end), to]);
   return { months: { first: first && monthDate(first), end: end && monthDate(end) }, rest };
@@ -90,7 +91,7 @@ class Where {
 
   /** The caller's scope and the parts outside whole months on an instant column of the rows. */
   rest(span: Span, column: string): string {
-    const ranges = span.rest.map(([from, to]) => `(${column} >= ${this.value(from)} AND ${column} < ${this.value(to)})`);
+    const ranges = span.rest.map(([from, to]) => `(${from ? `${column} >= ${this.value(from)}` : 'true'} AND ${to ? `${column} < ${this.value(to)}` : 'true'})`);
     return `${readScopeCondition(this.actor, this.params)} AND (${ranges.join(' OR ')})`;
   }
 
@@ -111,14 +112,18 @@ function unionOfParts(span: Span, months: (where: Where) => string, rest: (where
   return parts.join(' UNION ALL ');
 }
 
-/** SQL for a group's key: on a monthly statistics table (`month` column) and on the rows (an instant). */
+/**
+ * SQL for a group's key: on a monthly statistics table (`month` column) and on the rows (an
+ * instant). Months stay dates while rows are summed and are spelt `YYYY-MM` once per group.
+ */
 function groupKey(groupBy: GroupBy, instant: string | null): string {
-  switch (groupBy) {
-    case 'month':
-      return instant ? `to_char(${instant} AT TIME ZONE 'Europe/Oslo', 'YYYY-MM')` : `to_char(month, 'YYYY-MM')`;
-    default:
-      return groupBy;
-  }
+  if (groupBy !== 'month') return groupBy;
+  return instant ? osloMonth(instant) : 'month';
+}
+
+/** The key as answered, from the summed rows' `key` column. */
+function spelledKey(groupBy: GroupBy): string {
+  return groupBy === 'month' ? `to_char(key, 'YYYY-MM')` : 'key';
 }
 
 /**
@@ -130,7 +135,9 @@ function groupKey(groupBy: GroupBy, instant: string | null): string {
  */
 export async function breachStats(pool: Pool, actor: Actor, query: BreachStatsQuery): Promise<{ groupBy: GroupBy; items: BreachStatsItem[] }> {
   const { from, to } = timeRange(query);
-  const span = splitIntoMonths(from, to);
+  // The monthly tables hold whole regions: figures per municipality, or for a caller who sees only some, come from the rows.
+  const perRegion = query.groupBy !== 'municipality' && actor.role !== 'municipality';
+  const span: Span = perRegion ? splitIntoMonths(from, to) : { months: null, rest: [[from, to]] };
   const items = new Map<string, BreachStatsItem>();
   const item = (key: string) => {
     let existing = items.get(key);
@@ -174,7 +181,8 @@ async function breachCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Sp
     where,
   );
   const { rows } = await pool.query<{ key: string; type: string; live: number; retracted: number }>(
-    `SELECT key, type, sum(live)::int AS live, sum(retracted)::int AS retracted FROM (${parts}) AS counted (key, type, live, retracted) GROUP BY 1, 2`,
+    `SELECT ${spelledKey(groupBy)} AS key, type, sum(live)::int AS live, sum(retracted)::int AS retracted
+       FROM (${parts}) AS counted (key, type, live, retracted) GROUP BY counted.key, type`,
     where.params,
   );
   return rows;
@@ -193,9 +201,9 @@ async function requestCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: S
     where,
   );
   const { rows } = await pool.query<{ key: string; requests: number; before_deadline: number; placed: number; placed_far: number; outside: number }>(
-    `SELECT key, sum(requests)::int AS requests, sum(before_deadline)::int AS before_deadline, sum(placed)::int AS placed, sum(placed_far)::int AS placed_far,
-            sum(outside)::int AS outside
-       FROM (${parts}) AS counted (key, requests, before_deadline, placed, placed_far, outside) GROUP BY 1`,
+    `SELECT ${spelledKey(groupBy)} AS key, sum(requests)::int AS requests, sum(before_deadline)::int AS before_deadline, sum(placed)::int AS placed,
+            sum(placed_far)::int AS placed_far, sum(outside)::int AS outside
+       FROM (${parts}) AS counted (key, requests, before_deadline, placed, placed_far, outside) GROUP BY counted.key`,
     where.params,
   );
   return rows;
@@ -209,7 +217,7 @@ async function requestCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: S
  */
 async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupBy, from: Date | null, to: Date | null, span: Span): Promise<Map<string, number>> {
   if (isEmpty(span)) return new Map();
-  if (groupBy === 'municipality' || actor.role === 'municipality') return mediansFromRows(pool, actor, groupBy, from, to);
+  if (!span.months) return mediansFromRows(pool, actor, groupBy, from, to);
 
   const where = new Where(actor);
   const parts = unionOfParts(
@@ -219,7 +227,8 @@ async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupB
     where,
   );
   const { rows: hours } = await pool.query<{ key: string; hour: number; requests: number }>(
-    `SELECT key, hour, sum(requests)::int AS requests FROM (${parts}) AS counted (key, hour, requests) GROUP BY 1, 2 ORDER BY 1, 2`,
+    `SELECT ${spelledKey(groupBy)} AS key, hour, sum(requests)::int AS requests FROM (${parts}) AS counted (key, hour, requests)
+      GROUP BY counted.key, hour ORDER BY counted.key, hour`,
     where.params,
   );
 
@@ -263,8 +272,9 @@ async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupB
 async function mediansFromRows(pool: Pool, actor: Actor, groupBy: GroupBy, from: Date | null, to: Date | null): Promise<Map<string, number>> {
   const where = new Where(actor);
   const { rows } = await pool.query<{ key: string; median: number }>(
-    `SELECT ${groupKey(groupBy, 'requested_at')} AS key, percentile_cont(0.5) WITHIN GROUP (ORDER BY hours_to_first_offer) AS median
-       FROM rm_requests WHERE hours_to_first_offer IS NOT NULL AND ${where.range(from, to, 'requested_at')} GROUP BY 1`,
+    `SELECT ${spelledKey(groupBy)} AS key, median FROM (
+       SELECT ${groupKey(groupBy, 'requested_at')} AS key, percentile_cont(0.5) WITHIN GROUP (ORDER BY hours_to_first_offer) AS median
+         FROM rm_requests WHERE hours_to_first_offer IS NOT NULL AND ${where.range(from, to, 'requested_at')} GROUP BY 1) AS medians`,
     where.params,
   );
   return new Map(rows.map((row) => [row.key, row.median]));
