@@ -51,6 +51,7 @@ interface Span {
   rest: [Date | null, Date | null][];
 }
 
+/** Splits `from`–`to` (either may be open) into the whole Oslo months inside it and the days left at its edges. */
 export function splitIntoMonths(from: Date | null, to: Date | null): Span {
   const monthDate = (month: CalendarMonth) => `${isoMonth(month)}-01`;
   let first: CalendarMonth | undefined;
