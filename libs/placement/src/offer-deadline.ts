@@ -21,10 +21,20 @@ export function offerDeadline(request: { urgency: Urgency; requestedAt: Date; ne
  * Oslo, i.e. the start of the next day.
  */
 export function neededByInstant(neededBy: string): Date {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(neededBy)) {
-    const [year, month, day] = neededBy.split('-').map(Number);
-    const next = addCalendarDays({ year, month, day }, 1);
-    return fromOsloLocal({ ...next, hour: 0, minute: 0, second: 0, millisecond: 0 });
+  let epochMs = neededByCache.get(neededBy);
+  if (epochMs === undefined) {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(neededBy)) {
+      const [year, month, day] = neededBy.split('-').map(Number);
+      const next = addCalendarDays({ year, month, day }, 1);
+      epochMs = fromOsloLocal({ ...next, hour: 0, minute: 0, second: 0, millisecond: 0 }).getTime();
+    } else {
+      epochMs = new Date(neededBy).getTime();
+    }
+    if (neededByCache.size > 50_000) neededByCache.clear();
+    neededByCache.set(neededBy, epochMs);
   }
-  return new Date(neededBy);
+  return new Date(epochMs);
 }
+
+/** The breach rules ask for the same few hundred dates over and over (a rebuild judges every event). */
+const neededByCache = new Map<string, number>();

@@ -22,10 +22,20 @@ export function isNorwegianWorkingDay(date: { year: number; month: number; day: 
 
 /** The `count`th working day after `date` (the date itself not counted). */
 export function addWorkingDays(date: { year: number; month: number; day: number }, count: number): { year: number; month: number; day: number } {
-  let current = date;
-  for (let found = 0; found < count; ) {
-    current = addCalendarDays(current, 1);
-    if (isNorwegianWorkingDay(current)) found++;
+  const key = `${isoDate(date)}+${count}`;
+  let result = workingDaysCache.get(key);
+  if (!result) {
+    let current = date;
+    for (let found = 0; found < count; ) {
+      current = addCalendarDays(current, 1);
+      if (isNorwegianWorkingDay(current)) found++;
+    }
+    result = { year: current.year, month: current.month, day: current.day };
+    if (workingDaysCache.size > 50_000) workingDaysCache.clear();
+    workingDaysCache.set(key, result);
   }
-  return current;
+  return { ...result };
 }
+
+/** Every planned request of a day asks the same question. */
+const workingDaysCache = new Map<string, { year: number; month: number; day: number }>();

@@ -41,6 +41,7 @@ export async function rebuildReadModels(options: {
     await admin.query(`CREATE SCHEMA ${next}`);
     await migrate(target, 'rm_schema_migrations', readModelMigrations);
     const deferred = await dropQueryIndexes(target, next);
+    const tables = await setLogged(target, next, false);
     let after = await loadCheckpoint(target, options.projections);
     const head = await options.store.headPosition();
     let events = 0;
@@ -56,6 +57,7 @@ export async function rebuildReadModels(options: {
       options.onProgress?.({ events, position: after, target: head, elapsedSeconds: elapsed() });
     }
     options.onIndexing?.();
+    await Promise.all(tables.map((table) => target.query(`ALTER TABLE ${next}.${table} SET LOGGED`)));
     await Promise.all(deferred.map((definition) => target.query(definition)));
     await analyzeSchema(target, next);
     await inTransaction(admin, async (client) => {
@@ -86,4 +88,11 @@ async function dropQueryIndexes(pool: Pool, schema: string): Promise<string[]> {
 async function analyzeSchema(pool: Pool, schema: string): Promise<void> {
   const { rows } = await pool.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [schema]);
   await Promise.all(rows.map(({ tablename }) => pool.query(`ANALYZE ${schema}.${tablename}`)));
+}
+
+/** Switches every table of the schema to (un)logged; returns their names. */
+async function setLogged(pool: Pool, schema: string, logged: boolean): Promise<string[]> {
+  const { rows } = await pool.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [schema]);
+  for (const { tablename } of rows) await pool.query(`ALTER TABLE ${schema}.${tablename} SET ${logged ? 'LOGGED' : 'UNLOGGED'}`);
+  return rows.map((row) => row.tablename);
 }
