@@ -90,13 +90,7 @@ class Where {
     return where.join(' AND ');
   }
 
-  /** The caller's scope and the parts outside whole months on an instant column of the rows. */
-  rest(span: Span, column: string): string {
-    const ranges = span.rest.map(([from, to]) => `(${from ? `${column} >= ${this.value(from)}` : 'true'} AND ${to ? `${column} < ${this.value(to)}` : 'true'})`);
-    return `${readScopeCondition(this.actor, this.params)} AND (${ranges.join(' OR ')})`;
-  }
-
-  /** The caller's scope and the whole range on an instant column of the rows. */
+  /** The caller's scope and a range of an instant column of the rows (either bound may be open). */
   range(from: Date | null, to: Date | null, column: string): string {
     const where = [readScopeCondition(this.actor, this.params)];
     if (from) where.push(`${column} >= ${this.value(from)}`);
@@ -105,11 +99,14 @@ class Where {
   }
 }
 
-/** Sums the whole months of a statistics table and the rest of its rows into one result. */
-function unionOfParts(span: Span, months: (where: Where) => string, rest: (where: Where) => string, where: Where): string {
+/**
+ * Sums the whole months of a statistics table and the rest of its rows into one result: one branch
+ * per range, so each reads its own index range (an OR of ranges would scan the whole index).
+ */
+function unionOfParts(span: Span, months: (where: Where) => string, rest: (where: Where, from: Date | null, to: Date | null) => string, where: Where): string {
   const parts = [];
   if (span.months) parts.push(months(where));
-  if (span.rest.length > 0) parts.push(rest(where));
+  for (const [from, to] of span.rest) parts.push(rest(where, from, to));
   return parts.join(' UNION ALL ');
 }
 
@@ -178,7 +175,7 @@ async function breachCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Sp
   const parts = unionOfParts(
     span,
     (w) => `SELECT ${groupKey(groupBy, null)} AS key, type, live, retracted FROM rm_stats_breaches WHERE ${w.months(span)}`,
-    (w) => `SELECT ${groupKey(groupBy, 'occurred_at')} AS key, type, (NOT retracted)::int, retracted::int FROM rm_breaches WHERE ${w.rest(span, 'occurred_at')}`,
+    (w, from, to) => `SELECT ${groupKey(groupBy, 'occurred_at')} AS key, type, (NOT retracted)::int, retracted::int FROM rm_breaches WHERE ${w.range(from, to, 'occurred_at')}`,
     where,
   );
   const { rows } = await pool.query<{ key: string; type: string; live: number; retracted: number }>(
@@ -195,10 +192,10 @@ async function requestCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: S
   const parts = unionOfParts(
     span,
     (w) => `SELECT ${groupKey(groupBy, null)}, requests, before_deadline, placed, placed_far, outside_home_region FROM rm_stats_requests WHERE ${w.months(span)}`,
-    (w) =>
+    (w, from, to) =>
       `SELECT ${groupKey(groupBy, 'requested_at')}, 1, (first_offer_at < offer_deadline)::int, (placed_far IS NOT NULL)::int, coalesce(placed_far, false)::int,
               coalesce(outside_home_region, false)::int
-         FROM rm_requests WHERE ${w.rest(span, 'requested_at')}`,
+         FROM rm_requests WHERE ${w.range(from, to, 'requested_at')}`,
     where,
   );
   const { rows } = await pool.query<{ key: string; requests: number; before_deadline: number; placed: number; placed_far: number; outside: number }>(
@@ -224,7 +221,9 @@ async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupB
   const parts = unionOfParts(
     span,
     (w) => `SELECT ${groupKey(groupBy, null)}, hour, requests FROM rm_stats_offer_delays WHERE ${w.months(span)}`,
-    (w) => `SELECT ${groupKey(groupBy, 'requested_at')}, floor(hours_to_first_offer)::int, 1 FROM rm_requests WHERE hours_to_first_offer IS NOT NULL AND ${w.rest(span, 'requested_at')}`,
+    (w, from, to) =>
+      `SELECT ${groupKey(groupBy, 'requested_at')}, floor(hours_to_first_offer)::int, 1 FROM rm_requests
+        WHERE hours_to_first_offer IS NOT NULL AND ${w.range(from, to, 'requested_at')}`,
     where,
   );
   const { rows: hours } = await pool.query<{ key: string; hour: number; requests: number }>(
