@@ -15,6 +15,14 @@ import { bearer } from './support/tokens';
  * and the edges of a range from the rows. Here a generated national year is asked every way, and
  * each answer must equal the same figures computed plainly from the rows.
  */
+const STATISTICS_TABLES = [
+  'rm_stats_region_requests',
+  'rm_stats_region_offer_delays',
+  'rm_stats_region_breaches',
+  'rm_stats_municipality_requests',
+  'rm_stats_municipality_breaches',
+];
+
 describe('breach statistics against the rows they summarise', () => {
   let testApp: TestApp;
   let pool: Pool;
@@ -42,11 +50,11 @@ describe('breach statistics against the rows they summarise', () => {
     try {
       await client.query('BEGIN');
       // Temporary tables of the same names come first on the search path: the same SQL fills them from the rows.
-      for (const table of ['rm_stats_requests', 'rm_stats_offer_delays', 'rm_stats_breaches']) {
+      for (const table of STATISTICS_TABLES) {
         await client.query(`CREATE TEMP TABLE ${table} (LIKE read_models.${table}) ON COMMIT DROP`);
       }
       await client.query(STATISTICS_FROM_ROWS);
-      for (const table of ['rm_stats_requests', 'rm_stats_offer_delays', 'rm_stats_breaches']) {
+      for (const table of STATISTICS_TABLES) {
         const { rows: kept } = await client.query(`SELECT count(*)::int AS n FROM read_models.${table}`);
         expect(kept[0].n).toBeGreaterThan(10);
         const { rows: differences } = await client.query(

@@ -12,17 +12,25 @@ export const READ_MODEL_SCHEMA = 'read_models';
  * that both ways give the same rows.
  */
 export const STATISTICS_FROM_ROWS = `
-  INSERT INTO rm_stats_requests (month, region, requests, offered, before_deadline, placed, placed_far, outside_home_region)
+  INSERT INTO rm_stats_region_requests (month, region, requests, offered, before_deadline, placed, placed_far, outside_home_region)
   SELECT ${osloMonth('requested_at')}, region, count(*), count(hours_to_first_offer),
          count(*) FILTER (WHERE first_offer_at < offer_deadline), count(placed_far), count(*) FILTER (WHERE placed_far),
          count(*) FILTER (WHERE outside_home_region)
     FROM rm_requests GROUP BY 1, 2;
-  INSERT INTO rm_stats_offer_delays (month, region, hour, requests)
+  INSERT INTO rm_stats_region_offer_delays (month, region, hour, requests)
   SELECT ${osloMonth('requested_at')}, region, floor(hours_to_first_offer)::int, count(*)
     FROM rm_requests WHERE hours_to_first_offer IS NOT NULL GROUP BY 1, 2, 3;
-  INSERT INTO rm_stats_breaches (month, region, type, live, retracted)
+  INSERT INTO rm_stats_region_breaches (month, region, type, live, retracted)
   SELECT ${osloMonth('occurred_at')}, region, type, count(*) FILTER (WHERE NOT retracted), count(*) FILTER (WHERE retracted)
     FROM rm_breaches GROUP BY 1, 2, 3;
+  INSERT INTO rm_stats_municipality_requests (month, region, municipality, requests, offered, before_deadline, placed, placed_far, outside_home_region)
+  SELECT ${osloMonth('requested_at')}, region, municipality, count(*), count(hours_to_first_offer),
+         count(*) FILTER (WHERE first_offer_at < offer_deadline), count(placed_far), count(*) FILTER (WHERE placed_far),
+         count(*) FILTER (WHERE outside_home_region)
+    FROM rm_requests GROUP BY 1, 2, 3;
+  INSERT INTO rm_stats_municipality_breaches (month, region, municipality, type, live, retracted)
+  SELECT ${osloMonth('occurred_at')}, region, municipality, type, count(*) FILTER (WHERE NOT retracted), count(*) FILTER (WHERE retracted)
+    FROM rm_breaches GROUP BY 1, 2, 3, 4;
 `;
 
 /** SQL for the first day of the Oslo calendar month an instant falls in. */
@@ -39,6 +47,7 @@ export const QUERY_INDEXES = [
   'rm_requests_pending_deadline',
   'rm_requests_requested_at',
   'rm_requests_offer_delay',
+  'rm_requests_municipality_delay',
   'rm_breaches_list',
   'rm_breaches_request',
   'rm_breaches_region',
@@ -174,10 +183,11 @@ export const readModelMigrations: Migration[] = [
       CREATE INDEX rm_requests_requested_at ON rm_requests (requested_at)
         INCLUDE (region, municipality, first_offer_at, offer_deadline, placed_far, outside_home_region, hours_to_first_offer);
 
-      -- Statistics per region and Oslo calendar month (the first day of the month), kept by the
-      -- projection with each batch's differences, so GET /v1/breaches/stats sums a few hundred rows,
-      -- not every request. Figures per municipality are counted from the rows.
-      CREATE TABLE rm_stats_requests (
+      -- Statistics per Oslo calendar month (the first day of the month), per region and per
+      -- municipality, kept by the projection with each batch's differences, so GET
+      -- /v1/breaches/stats sums a few hundred (by region) or a few thousand (by municipality) rows,
+      -- not every request.
+      CREATE TABLE rm_stats_region_requests (
         month date NOT NULL,
         region text NOT NULL,
         requests int NOT NULL,
@@ -189,14 +199,14 @@ export const readModelMigrations: Migration[] = [
         PRIMARY KEY (month, region)
       );
       -- How many requests got their first offer within each whole hour after filing (hour = floor).
-      CREATE TABLE rm_stats_offer_delays (
+      CREATE TABLE rm_stats_region_offer_delays (
         month date NOT NULL,
         region text NOT NULL,
         hour int NOT NULL,
         requests int NOT NULL,
         PRIMARY KEY (month, region, hour)
       );
-      CREATE TABLE rm_stats_breaches (
+      CREATE TABLE rm_stats_region_breaches (
         month date NOT NULL,
         region text NOT NULL,
         type text NOT NULL,
@@ -204,6 +214,30 @@ export const readModelMigrations: Migration[] = [
         retracted int NOT NULL,
         PRIMARY KEY (month, region, type)
       );
+      CREATE TABLE rm_stats_municipality_requests (
+        month date NOT NULL,
+        region text NOT NULL,
+        municipality text NOT NULL,
+        requests int NOT NULL,
+        offered int NOT NULL,
+        before_deadline int NOT NULL,
+        placed int NOT NULL,
+        placed_far int NOT NULL,
+        outside_home_region int NOT NULL,
+        PRIMARY KEY (month, municipality)
+      );
+      CREATE TABLE rm_stats_municipality_breaches (
+        month date NOT NULL,
+        region text NOT NULL,
+        municipality text NOT NULL,
+        type text NOT NULL,
+        live int NOT NULL,
+        retracted int NOT NULL,
+        PRIMARY KEY (month, municipality, type)
+      );
+      -- A municipality's median: its requests in order of hours to first offer.
+      CREATE INDEX rm_requests_municipality_delay ON rm_requests (municipality, hours_to_first_offer) INCLUDE (requested_at)
+       WHERE hours_to_first_offer IS NOT NULL;
       ${STATISTICS_FROM_ROWS}
     `,
   },

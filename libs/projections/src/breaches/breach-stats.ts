@@ -133,9 +133,9 @@ function spelledKey(groupBy: GroupBy): string {
  */
 export async function breachStats(pool: Pool, actor: Actor, query: BreachStatsQuery): Promise<{ groupBy: GroupBy; items: BreachStatsItem[] }> {
   const { from, to } = timeRange(query);
-  // The monthly tables hold whole regions: figures per municipality, or for a caller who sees only some, come from the rows.
-  const perRegion = query.groupBy !== 'municipality' && actor.role !== 'municipality';
-  const span: Span = perRegion ? splitIntoMonths(from, to) : { months: null, rest: [[from, to]] };
+  const span = splitIntoMonths(from, to);
+  // Per municipality, or for a caller who sees only some municipalities, the municipalities' monthly tables; else the regions'.
+  const level: Level = query.groupBy === 'municipality' || actor.role === 'municipality' ? 'municipality' : 'region';
   const items = new Map<string, BreachStatsItem>();
   const item = (key: string) => {
     let existing = items.get(key);
@@ -146,10 +146,15 @@ export async function breachStats(pool: Pool, actor: Actor, query: BreachStatsQu
     return existing;
   };
 
+  const counting = query.groupBy === 'type' ? Promise.resolve([]) : requestCounts(pool, actor, query.groupBy, span, level);
   const [breaches, requests, medians] = await Promise.all([
-    breachCounts(pool, actor, query.groupBy, span),
-    query.groupBy === 'type' ? [] : requestCounts(pool, actor, query.groupBy, span),
-    query.groupBy === 'type' ? new Map<string, number>() : medianHoursToFirstOffer(pool, actor, query.groupBy, from, to, span),
+    breachCounts(pool, actor, query.groupBy, span, level),
+    counting,
+    query.groupBy === 'type'
+      ? new Map<string, number>()
+      : query.groupBy === 'municipality'
+        ? counting.then((counts) => municipalityMedians(pool, actor, from, to, counts))
+        : medianHoursToFirstOffer(pool, actor, query.groupBy, from, to, span, level),
   ]);
   for (const row of breaches) {
     const entry = item(row.key);
@@ -169,12 +174,12 @@ export async function breachStats(pool: Pool, actor: Actor, query: BreachStatsQu
   return { groupBy: query.groupBy, items: [...items.values()].sort((a, b) => a.key.localeCompare(b.key)) };
 }
 
-async function breachCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Span) {
+async function breachCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Span, level: Level) {
   if (isEmpty(span)) return [];
   const where = new Where(actor);
   const parts = unionOfParts(
     span,
-    (w) => `SELECT ${groupKey(groupBy, null)} AS key, type, live, retracted FROM rm_stats_breaches WHERE ${w.months(span)}`,
+    (w) => `SELECT ${groupKey(groupBy, null)} AS key, type, live, retracted FROM rm_stats_${level}_breaches WHERE ${w.months(span)}`,
     (w, from, to) => `SELECT ${groupKey(groupBy, 'occurred_at')} AS key, type, (NOT retracted)::int, retracted::int FROM rm_breaches WHERE ${w.range(from, to, 'occurred_at')}`,
     where,
   );
@@ -186,41 +191,83 @@ async function breachCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Sp
   return rows;
 }
 
-async function requestCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Span) {
+async function requestCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Span, level: Level): Promise<RequestCounts[]> {
   if (isEmpty(span)) return [];
   const where = new Where(actor);
   const parts = unionOfParts(
     span,
-    (w) => `SELECT ${groupKey(groupBy, null)}, requests, before_deadline, placed, placed_far, outside_home_region FROM rm_stats_requests WHERE ${w.months(span)}`,
+    (w) =>
+      `SELECT ${groupKey(groupBy, null)}, requests, offered, before_deadline, placed, placed_far, outside_home_region
+         FROM rm_stats_${level}_requests WHERE ${w.months(span)}`,
     (w, from, to) =>
-      `SELECT ${groupKey(groupBy, 'requested_at')}, 1, (first_offer_at < offer_deadline)::int, (placed_far IS NOT NULL)::int, coalesce(placed_far, false)::int,
-              coalesce(outside_home_region, false)::int
+      `SELECT ${groupKey(groupBy, 'requested_at')}, 1, (hours_to_first_offer IS NOT NULL)::int, (first_offer_at < offer_deadline)::int, (placed_far IS NOT NULL)::int,
+              coalesce(placed_far, false)::int, coalesce(outside_home_region, false)::int
          FROM rm_requests WHERE ${w.range(from, to, 'requested_at')}`,
     where,
   );
-  const { rows } = await pool.query<{ key: string; requests: number; before_deadline: number; placed: number; placed_far: number; outside: number }>(
-    `SELECT ${spelledKey(groupBy)} AS key, sum(requests)::int AS requests, sum(before_deadline)::int AS before_deadline, sum(placed)::int AS placed,
-            sum(placed_far)::int AS placed_far, sum(outside)::int AS outside
-       FROM (${parts}) AS counted (key, requests, before_deadline, placed, placed_far, outside) GROUP BY counted.key`,
+  const { rows } = await pool.query<RequestCounts>(
+    `SELECT ${spelledKey(groupBy)} AS key, sum(requests)::int AS requests, sum(offered)::int AS offered, sum(before_deadline)::int AS before_deadline,
+            sum(placed)::int AS placed, sum(placed_far)::int AS placed_far, sum(outside)::int AS outside
+       FROM (${parts}) AS counted (key, requests, offered, before_deadline, placed, placed_far, outside) GROUP BY counted.key`,
     where.params,
   );
   return rows;
 }
 
+type Level = 'region' | 'municipality';
+
+interface RequestCounts {
+  key: string;
+  requests: number;
+  /** Requests with a first offer: the ones the median is taken over. */
+  offered: number;
+  before_deadline: number;
+  placed: number;
+  placed_far: number;
+  outside: number;
+}
+
 /**
- * The median hours from filing to first offer per group. By region or month, for callers who see
- * whole regions: the hourly counts give each group's middle rank(s) and the hour they fall in, and
- * one index range per rank reads the exact value. Otherwise (by municipality, or a caller who sees
- * only some municipalities) directly from the rows.
+ * The median hours from filing to first offer per municipality: a municipality has a few hundred
+ * requests a year, so its counts give the middle rank(s), and one read of its index range, offset
+ * to them, gives the exact value.
  */
-async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupBy, from: Date | null, to: Date | null, span: Span): Promise<Map<string, number>> {
+async function municipalityMedians(pool: Pool, actor: Actor, from: Date | null, to: Date | null, counts: RequestCounts[]): Promise<Map<string, number>> {
+  const groups = counts.filter((row) => row.offered > 0);
+  if (groups.length === 0) return new Map();
+  const where = new Where(actor);
+  const { rows } = await pool.query<{ key: string; median: number | null; found: number }>(
+    `SELECT l.key, middle.median, middle.found
+       FROM unnest(${where.value(groups.map((g) => g.key))}::text[], ${where.value(groups.map((g) => Math.floor((g.offered - 1) / 2)))}::int[],
+                   ${where.value(groups.map((g) => (g.offered % 2 === 1 ? 1 : 2)))}::int[]) AS l (key, first, count),
+            LATERAL (SELECT avg(hours) AS median, count(*)::int AS found FROM (
+              SELECT hours_to_first_offer AS hours FROM rm_requests
+               WHERE municipality = l.key AND hours_to_first_offer IS NOT NULL AND ${where.range(from, to, 'requested_at')}
+               ORDER BY hours_to_first_offer OFFSET l.first LIMIT l.count) AS m) AS middle`,
+    where.params,
+  );
+  const expected = new Map(groups.map((g) => [g.key, g.offered % 2 === 1 ? 1 : 2]));
+  if (rows.some((row) => row.found !== expected.get(row.key))) {
+    logger.error('offer counts per municipality out of step with rm_requests; medians read from the rows');
+    return mediansFromRows(pool, actor, 'municipality', from, to);
+  }
+  return new Map(rows.map((row) => [row.key, row.median!]));
+}
+
+/**
+ * The median hours from filing to first offer per region or month. For callers who see whole
+ * regions: the hourly counts give each group's middle rank(s) and the hour they fall in, and one
+ * index range per rank reads the exact value. For a caller who sees only some municipalities, or
+ * a range inside one month, directly from the rows (there are few).
+ */
+async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupBy, from: Date | null, to: Date | null, span: Span, level: Level): Promise<Map<string, number>> {
   if (isEmpty(span)) return new Map();
-  if (!span.months) return mediansFromRows(pool, actor, groupBy, from, to);
+  if (!span.months || level !== 'region') return mediansFromRows(pool, actor, groupBy, from, to);
 
   const where = new Where(actor);
   const parts = unionOfParts(
     span,
-    (w) => `SELECT ${groupKey(groupBy, null)}, hour, requests FROM rm_stats_offer_delays WHERE ${w.months(span)}`,
+    (w) => `SELECT ${groupKey(groupBy, null)}, hour, requests FROM rm_stats_region_offer_delays WHERE ${w.months(span)}`,
     (w, from, to) =>
       `SELECT ${groupKey(groupBy, 'requested_at')}, floor(hours_to_first_offer)::int, 1 FROM rm_requests
         WHERE hours_to_first_offer IS NOT NULL AND ${w.range(from, to, 'requested_at')}`,

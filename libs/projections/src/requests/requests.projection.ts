@@ -74,11 +74,19 @@ interface BreachRow {
   position: bigint;
 }
 
-/** Adds what one statement's RETURNING rows changed to the breach counts of their month. */
+/**
+ * Adds what one statement's RETURNING rows (`changed`: occurred_at, region, municipality, type)
+ * changed to the monthly breach counts per region and per municipality.
+ */
 function countBreaches(changed: string, live: string, retracted: string): string {
-  return `INSERT INTO rm_stats_breaches AS s (month, region, type, live, retracted)
-          SELECT ${osloMonth('occurred_at')}, region, type, ${live} * count(*), ${retracted} * count(*) FROM ${changed} GROUP BY 1, 2, 3
-          ON CONFLICT (month, region, type) DO UPDATE SET live = s.live + EXCLUDED.live, retracted = s.retracted + EXCLUDED.retracted`;
+  return `, per_region AS (
+       INSERT INTO rm_stats_region_breaches AS s (month, region, type, live, retracted)
+       SELECT ${osloMonth('occurred_at')}, region, type, ${live} * count(*), ${retracted} * count(*) FROM ${changed} GROUP BY 1, 2, 3
+       ON CONFLICT (month, region, type) DO UPDATE SET live = s.live + EXCLUDED.live, retracted = s.retracted + EXCLUDED.retracted
+     )
+     INSERT INTO rm_stats_municipality_breaches AS s (month, region, municipality, type, live, retracted)
+     SELECT ${osloMonth('occurred_at')}, region, municipality, type, ${live} * count(*), ${retracted} * count(*) FROM ${changed} GROUP BY 1, 2, 3, 4
+     ON CONFLICT (month, municipality, type) DO UPDATE SET live = s.live + EXCLUDED.live, retracted = s.retracted + EXCLUDED.retracted`;
 }
 
 async function insertBreaches(client: PoolClient, found: BreachRow[]): Promise<void> {
@@ -91,7 +99,7 @@ async function insertBreaches(client: PoolClient, found: BreachRow[]): Promise<v
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r (id uuid, request_id uuid, type text, occurred_at timestamptz, recorded_at timestamptz, region text,
                             municipality text, urgency text, placement_kind text, offer_id uuid, policy_version text, position bigint)
        ON CONFLICT (id) DO NOTHING
-       RETURNING occurred_at, region, type
+       RETURNING occurred_at, region, municipality, type
      )
      ${countBreaches('inserted', '1', '0')}`,
     [
@@ -124,7 +132,7 @@ async function retractBreaches(client: PoolClient, retractions: { id: string; at
        UPDATE rm_breaches b SET retracted = true, retracted_at = r.at
          FROM unnest($1::uuid[], $2::timestamptz[]) AS r (id, at)
         WHERE b.id = r.id AND NOT b.retracted
-       RETURNING b.occurred_at, b.region, b.type
+       RETURNING b.occurred_at, b.region, b.municipality, b.type
      )
      ${countBreaches('retracted', '-1', '1')}`,
     [first.map((r) => r.id), first.map((r) => r.at)],
@@ -181,6 +189,7 @@ async function upsertRequests(client: PoolClient, entries: RequestEntry[]): Prom
 interface RequestFigures {
   requestedAt: Date;
   region: string;
+  municipality: string;
   firstOfferAt: Date | null;
   hoursToFirstOffer: number | null;
   beforeDeadline: boolean;
@@ -193,6 +202,7 @@ function requestFigures({ state, deadline, recordedAt }: Omit<RequestEntry, 'pos
   return {
     requestedAt: state.requestedAt,
     region: state.region,
+    municipality: state.municipality,
     firstOfferAt,
     hoursToFirstOffer: firstOfferAt === null ? null : (firstOfferAt.getTime() - state.requestedAt.getTime()) / 3_600_000,
     beforeDeadline: firstOfferAt !== null && firstOfferAt < deadline,
@@ -222,17 +232,21 @@ async function addRequestStatistics(client: PoolClient, changes: [RequestFigures
   if (counts.length > 0) {
     const signed = (flag: (figures: RequestFigures) => boolean) => counts.map(({ figures, sign }) => (flag(figures) ? sign : 0));
     await client.query(
-      `INSERT INTO rm_stats_requests AS s (month, region, requests, offered, before_deadline, placed, placed_far, outside_home_region)
-       SELECT ${osloMonth('requested_at')}, region, sum(requests), sum(offered), sum(before_deadline), sum(placed), sum(placed_far), sum(outside)
-         FROM unnest($1::timestamptz[], $2::text[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[])
-              AS d (requested_at, region, requests, offered, before_deadline, placed, placed_far, outside)
-        GROUP BY 1, 2
-       ON CONFLICT (month, region) DO UPDATE SET requests = s.requests + EXCLUDED.requests, offered = s.offered + EXCLUDED.offered,
-         before_deadline = s.before_deadline + EXCLUDED.before_deadline, placed = s.placed + EXCLUDED.placed,
-         placed_far = s.placed_far + EXCLUDED.placed_far, outside_home_region = s.outside_home_region + EXCLUDED.outside_home_region`,
+      `WITH d AS (
+         SELECT ${osloMonth('requested_at')} AS month, * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[])
+           AS d (requested_at, region, municipality, requests, offered, before_deadline, placed, placed_far, outside)
+       ), per_region AS (
+         INSERT INTO rm_stats_region_requests AS s (month, region, requests, offered, before_deadline, placed, placed_far, outside_home_region)
+         SELECT month, region, sum(requests), sum(offered), sum(before_deadline), sum(placed), sum(placed_far), sum(outside) FROM d GROUP BY 1, 2
+         ON CONFLICT (month, region) DO UPDATE SET ${ADD_REQUEST_COUNTS}
+       )
+       INSERT INTO rm_stats_municipality_requests AS s (month, region, municipality, requests, offered, before_deadline, placed, placed_far, outside_home_region)
+       SELECT month, region, municipality, sum(requests), sum(offered), sum(before_deadline), sum(placed), sum(placed_far), sum(outside) FROM d GROUP BY 1, 2, 3
+       ON CONFLICT (month, municipality) DO UPDATE SET ${ADD_REQUEST_COUNTS}`,
       [
         counts.map(({ figures }) => figures.requestedAt),
         counts.map(({ figures }) => figures.region),
+        counts.map(({ figures }) => figures.municipality),
         signed(() => true),
         signed((f) => f.firstOfferAt !== null),
         signed((f) => f.beforeDeadline),
@@ -246,7 +260,7 @@ async function addRequestStatistics(client: PoolClient, changes: [RequestFigures
     // An hour whose count drops to zero is removed, so the table holds what a rebuild would write.
     const { rows: emptied } = await client.query<{ month: string; region: string; hour: number }>(
       `WITH counted AS (
-         INSERT INTO rm_stats_offer_delays AS s (month, region, hour, requests)
+         INSERT INTO rm_stats_region_offer_delays AS s (month, region, hour, requests)
          SELECT ${osloMonth('requested_at')}, region, hour, sum(sign) FROM unnest($1::timestamptz[], $2::text[], $3::int[], $4::int[]) AS d (requested_at, region, hour, sign)
           GROUP BY 1, 2, 3
          ON CONFLICT (month, region, hour) DO UPDATE SET requests = s.requests + EXCLUDED.requests
@@ -257,13 +271,17 @@ async function addRequestStatistics(client: PoolClient, changes: [RequestFigures
     );
     if (emptied.length > 0) {
       await client.query(
-        `DELETE FROM rm_stats_offer_delays s USING unnest($1::date[], $2::text[], $3::int[]) AS z (month, region, hour)
+        `DELETE FROM rm_stats_region_offer_delays s USING unnest($1::date[], $2::text[], $3::int[]) AS z (month, region, hour)
           WHERE (s.month, s.region, s.hour) = (z.month, z.region, z.hour) AND s.requests = 0`,
         [emptied.map((r) => r.month), emptied.map((r) => r.region), emptied.map((r) => r.hour)],
       );
     }
   }
 }
+
+const ADD_REQUEST_COUNTS = `requests = s.requests + EXCLUDED.requests, offered = s.offered + EXCLUDED.offered,
+  before_deadline = s.before_deadline + EXCLUDED.before_deadline, placed = s.placed + EXCLUDED.placed,
+  placed_far = s.placed_far + EXCLUDED.placed_far, outside_home_region = s.outside_home_region + EXCLUDED.outside_home_region`;
 
 function sameCounts(a: RequestFigures, b: RequestFigures): boolean {
   return (a.firstOfferAt === null) === (b.firstOfferAt === null) && a.beforeDeadline === b.beforeDeadline && a.placedFar === b.placedFar && a.outsideHomeRegion === b.outsideHomeRegion;
