@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './config';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -58,15 +59,15 @@ describe('configuration', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/JWT_SECRET or JWT_PUBLIC_KEY is required/)]);
   });
 
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+
   it('refuses a short JWT_SECRET and both key kinds at once', () => {
     expect(problemsOf({ JWT_SECRET: 'short' })).toEqual([expect.stringMatching(/at least 32/)]);
-    expect(problemsOf({ JWT_SECRET: 'y'.repeat(40), JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----' })).toEqual([
-      expect.stringMatching(/not both/),
-    ]);
+    expect(problemsOf({ JWT_SECRET: 'y'.repeat(40), JWT_PUBLIC_KEY: publicKey })).toEqual([expect.stringMatching(/not both/)]);
   });
 
-  it('accepts an RS256 public key with escaped newlines', () => {
-    const config = loadConfig({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nabc\\n-----END PUBLIC KEY-----' });
-    expect(config.jwt).toEqual({ algorithm: 'RS256', publicKey: '-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----' });
+  it('accepts an RS256 public key, also with escaped newlines, and refuses what is not one', () => {
+    expect(loadConfig({ JWT_PUBLIC_KEY: publicKey.replace(/\n/g, '\\n') }).jwt).toEqual({ algorithm: 'RS256', publicKey });
+    expect(problemsOf({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----' })).toEqual([expect.stringMatching(/JWT_PUBLIC_KEY must be a PEM public key/)]);
   });
 });

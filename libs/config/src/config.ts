@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 /**
  * Bistand's configuration: read from the environment in this one place, validated at start,
  * and passed on typed. Every variable is documented in the README's table.
@@ -77,7 +78,7 @@ function jwtConfig(secret: string | undefined, publicKey: string | undefined, no
   }
   if (publicKey !== undefined) {
     const pem = publicKey.replace(/\\n/g, '\n');
-    if (!/-----BEGIN (RSA )?PUBLIC KEY-----/.test(pem)) problems.push('JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
+    if (!isPublicKey(pem)) problems.push('JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----); newlines may be written as \\n');
     return { algorithm: 'RS256', publicKey: pem };
   }
   if (secret !== undefined) {
@@ -88,6 +89,14 @@ function jwtConfig(secret: string | undefined, publicKey: string | undefined, no
     problems.push('JWT_SECRET or JWT_PUBLIC_KEY is required when NODE_ENV=production');
   }
   return { algorithm: 'HS256', secret: DEVELOPMENT_JWT_SECRET, isDevelopmentDefault: true };
+}
+
+function isPublicKey(pem: string): boolean {
+  try {
+    return createPublicKey(pem).asymmetricKeyType === 'rsa';
+  } catch {
+    return false;
+  }
 }
 
 function isUrlWithProtocol(text: string, protocols: string[]): boolean {
