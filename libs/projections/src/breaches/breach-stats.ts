@@ -119,9 +119,9 @@ function groupKey(groupBy: GroupBy, instant: string | null): string {
   return instant ? osloMonth(instant) : 'month';
 }
 
-/** The key as answered, from the summed rows' `key` column. */
-function spelledKey(groupBy: GroupBy): string {
-  return groupBy === 'month' ? `to_char(key, 'YYYY-MM')` : 'key';
+/** The key as answered, from the summed rows' key column. */
+function spelledKey(groupBy: GroupBy, column = 'key'): string {
+  return groupBy === 'month' ? `to_char(${column}, 'YYYY-MM')` : column;
 }
 
 /**
@@ -273,47 +273,46 @@ async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupB
         WHERE hours_to_first_offer IS NOT NULL AND ${w.range(from, to, 'requested_at')}`,
     where,
   );
-  const { rows: hours } = await pool.query<{ key: string; hour: number; requests: number }>(
-    `SELECT ${spelledKey(groupBy)} AS key, hour, sum(requests)::int AS requests FROM (${parts}) AS counted (key, hour, requests)
-      GROUP BY counted.key, hour ORDER BY counted.key, hour`,
+  // Each group's middle rank(s) located in the summed hours, then each read from that hour's index range, all in one statement.
+  const lo = from ? where.value(from) : null;
+  const hi = to ? where.value(to) : null;
+  const bounds =
+    groupBy === 'month'
+      ? `requested_at >= ${greatest(lo, `m.key::timestamp AT TIME ZONE 'Europe/Oslo'`)} AND requested_at < ${least(hi, `(m.key + interval '1 month')::timestamp AT TIME ZONE 'Europe/Oslo'`)}`
+      : `region = m.key${lo ? ` AND requested_at >= ${lo}` : ''}${hi ? ` AND requested_at < ${hi}` : ''}`;
+  const { rows } = await pool.query<{ key: string; median: number | null; found: number; wanted: number }>(
+    `WITH hours AS (
+       SELECT key, hour, sum(requests)::int AS n FROM (${parts}) AS counted (key, hour, requests) GROUP BY key, hour
+     ), placed AS (
+       SELECT key, hour, n, sum(n) OVER (PARTITION BY key ORDER BY hour) - n AS before, sum(n) OVER (PARTITION BY key) AS total FROM hours
+     ), middle AS (
+       SELECT DISTINCT p.key, p.hour, r.rank - p.before AS offset_in_hour
+         FROM placed p, LATERAL (VALUES ((p.total - 1) / 2), (p.total / 2)) AS r (rank)
+        WHERE r.rank >= p.before AND r.rank < p.before + p.n
+     )
+     SELECT ${spelledKey(groupBy, 'm.key')} AS key, avg(v.hours) AS median, count(v.hours)::int AS found, count(*)::int AS wanted
+       FROM middle m LEFT JOIN LATERAL (
+         SELECT hours_to_first_offer AS hours FROM rm_requests
+          WHERE hours_to_first_offer >= m.hour AND hours_to_first_offer < m.hour + 1 AND ${bounds} AND ${readScopeCondition(actor, where.params)}
+          ORDER BY hours_to_first_offer OFFSET m.offset_in_hour LIMIT 1
+       ) AS v ON true
+      GROUP BY m.key`,
     where.params,
   );
+  if (rows.some((row) => row.found !== row.wanted)) {
+    // Only a defect can get here (the counts and the rows are written in one transaction); answer correctly anyway.
+    logger.error('offer delay counts out of step with rm_requests; medians read from the rows');
+    return mediansFromRows(pool, actor, groupBy, from, to);
+  }
+  return new Map(rows.map((row) => [row.key, row.median!]));
+}
 
-  // Each group's middle rank(s), as (hour, rank within that hour), and the range of rows it covers.
-  const lookups: { key: string; hour: number; rank: number; from: Date | null; to: Date | null; region: string | null }[] = [];
-  for (const [key, counts] of groupRows(hours)) {
-    const total = counts.reduce((sum, row) => sum + row.requests, 0);
-    for (const rank of new Set([Math.floor((total - 1) / 2), Math.floor(total / 2)])) {
-      let before = 0;
-      const at = counts.find((row) => (before += row.requests) > rank)!;
-      const bounds = groupBy === 'month' ? monthBounds(key, from, to) : { from, to };
-      lookups.push({ key, hour: at.hour, rank: rank - (before - at.requests), ...bounds, region: groupBy === 'region' ? key : null });
-    }
-  }
-  if (lookups.length === 0) return new Map();
-  const lookup = new Where(actor);
-  const { rows: values } = await pool.query<{ i: number; hours: number | null }>(
-    `SELECT l.i, (SELECT hours_to_first_offer FROM rm_requests
-                   WHERE hours_to_first_offer >= l.hour AND hours_to_first_offer < l.hour + 1
-                     AND requested_at >= l.lo AND requested_at < l.hi AND (l.in_region IS NULL OR region = l.in_region)
-                     AND ${readScopeCondition(actor, lookup.params)}
-                   ORDER BY hours_to_first_offer OFFSET l.rank LIMIT 1) AS hours
-       FROM unnest(${lookup.value(lookups.map((_, i) => i))}::int[], ${lookup.value(lookups.map((l) => l.hour))}::int[],
-                   ${lookup.value(lookups.map((l) => l.rank))}::int[], ${lookup.value(lookups.map((l) => l.from ?? '-infinity'))}::timestamptz[],
-                   ${lookup.value(lookups.map((l) => l.to ?? 'infinity'))}::timestamptz[], ${lookup.value(lookups.map((l) => l.region))}::text[])
-            AS l (i, hour, rank, lo, hi, in_region)`,
-    lookup.params,
-  );
-  const medians = new Map<string, number[]>();
-  for (const { i, hours } of values) {
-    if (hours === null) {
-      // Only a defect can get here (the counts and the rows are written in one transaction); answer correctly anyway.
-      logger.error(`offer delay counts out of step with rm_requests (${lookups[i].key}, hour ${lookups[i].hour}); median read from the rows`);
-      return mediansFromRows(pool, actor, groupBy, from, to);
-    }
-    medians.set(lookups[i].key, [...(medians.get(lookups[i].key) ?? []), hours]);
-  }
-  return new Map([...medians].map(([key, middle]) => [key, middle.reduce((a, b) => a + b, 0) / middle.length]));
+function greatest(a: string | null, b: string): string {
+  return a ? `greatest(${a}, ${b})` : b;
+}
+
+function least(a: string | null, b: string): string {
+  return a ? `least(${a}, ${b})` : b;
 }
 
 async function mediansFromRows(pool: Pool, actor: Actor, groupBy: GroupBy, from: Date | null, to: Date | null): Promise<Map<string, number>> {
@@ -327,20 +326,4 @@ async function mediansFromRows(pool: Pool, actor: Actor, groupBy: GroupBy, from:
   return new Map(rows.map((row) => [row.key, row.median]));
 }
 
-function groupRows<T extends { key: string }>(rows: T[]): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const group = groups.get(row.key);
-    if (group) group.push(row);
-    else groups.set(row.key, [row]);
-  }
-  return groups;
-}
 
-/** A `YYYY-MM` group's Oslo month, within `from`–`to`. */
-function monthBounds(key: string, from: Date | null, to: Date | null): { from: Date; to: Date } {
-  const month = { year: Number(key.slice(0, 4)), month: Number(key.slice(5, 7)) };
-  const start = osloMonthStart(month);
-  const end = osloMonthStart(addMonths(month, 1));
-  return { from: from && from > start ? from : start, to: to && to < end ? to : end };
-}
