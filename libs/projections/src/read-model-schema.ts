@@ -1,4 +1,5 @@
 import type { Migration } from '@bistand/event-store/postgres/migrator';
+import { BREACH_TYPES } from '@bistand/placement/breach-rules';
 
 /**
  * The read models live in their own schema, reached through the read-model pool's search_path, so
@@ -6,32 +7,76 @@ import type { Migration } from '@bistand/event-store/postgres/migrator';
  */
 export const READ_MODEL_SCHEMA = 'read_models';
 
+/** The counters of a statistics row besides its month and place. */
+export const REQUEST_COUNTERS = ['requests', 'offered', 'before_deadline', 'placed', 'placed_far', 'outside_home_region'] as const;
+
+/** The counter of live breaches of a type: `no_offer_before_deadline` for NO_OFFER_BEFORE_DEADLINE, and so on. */
+export function breachCounter(type: string): string {
+  return type.toLowerCase();
+}
+
+/** The counter of retracted breaches of a type: `no_offer_before_deadline_retracted`, and so on. */
+export function retractedCounter(type: string): string {
+  return `${breachCounter(type)}_retracted`;
+}
+
 /**
  * Fills the statistics tables from the rows they summarise (a read model that existed before the
  * statistics did). The projection keeps them up to date by differences afterwards; a test checks
  * that both ways give the same rows.
  */
-export const STATISTICS_FROM_ROWS = `
-  INSERT INTO rm_stats_region_requests (month, region, requests, offered, before_deadline, placed, placed_far, outside_home_region)
-  SELECT ${osloMonth('requested_at')}, region, count(*), count(hours_to_first_offer),
-         count(*) FILTER (WHERE first_offer_at < offer_deadline), count(placed_far), count(*) FILTER (WHERE placed_far),
-         count(*) FILTER (WHERE outside_home_region)
-    FROM rm_requests GROUP BY 1, 2;
-  INSERT INTO rm_stats_region_offer_delays (month, region, hour, requests)
-  SELECT ${osloMonth('requested_at')}, region, floor(hours_to_first_offer)::int, count(*)
-    FROM rm_requests WHERE hours_to_first_offer IS NOT NULL GROUP BY 1, 2, 3;
-  INSERT INTO rm_stats_region_breaches (month, region, type, live, retracted)
-  SELECT ${osloMonth('occurred_at')}, region, type, count(*) FILTER (WHERE NOT retracted), count(*) FILTER (WHERE retracted)
-    FROM rm_breaches GROUP BY 1, 2, 3;
-  INSERT INTO rm_stats_municipality_requests (month, region, municipality, requests, offered, before_deadline, placed, placed_far, outside_home_region)
-  SELECT ${osloMonth('requested_at')}, region, municipality, count(*), count(hours_to_first_offer),
-         count(*) FILTER (WHERE first_offer_at < offer_deadline), count(placed_far), count(*) FILTER (WHERE placed_far),
-         count(*) FILTER (WHERE outside_home_region)
-    FROM rm_requests GROUP BY 1, 2, 3;
-  INSERT INTO rm_stats_municipality_breaches (month, region, municipality, type, live, retracted)
-  SELECT ${osloMonth('occurred_at')}, region, municipality, type, count(*) FILTER (WHERE NOT retracted), count(*) FILTER (WHERE retracted)
-    FROM rm_breaches GROUP BY 1, 2, 3, 4;
-`;
+export const STATISTICS_FROM_ROWS = statisticsFromRows(BREACH_TYPES);
+
+/** The breach types when the statistics tables were made (migration 4 keeps them, whatever the code later adds). */
+const BREACH_TYPES_OF_MIGRATION_4 = ['NO_OFFER_BEFORE_DEADLINE', 'NO_OFFER_DECLARED', 'OFFER_NOT_MATCHING_NEEDS', 'PLACED_FAR_FROM_HOME', 'PLACED_AFTER_NEEDED_BY'];
+
+function statisticsFromRows(breachTypes: readonly string[]): string {
+  return [
+    statisticsOfPlaceFromRows('rm_stats_region', ['region'], breachTypes),
+    statisticsOfPlaceFromRows('rm_stats_municipality', ['region', 'municipality'], breachTypes),
+    `INSERT INTO rm_stats_region_offer_delays (month, region, hour, requests)
+     SELECT ${osloMonth('requested_at')}, region, floor(hours_to_first_offer)::int, count(*)
+       FROM rm_requests WHERE hours_to_first_offer IS NOT NULL GROUP BY 1, 2, 3;`,
+  ].join('\n');
+}
+
+function statisticsOfPlaceFromRows(table: string, place: string[], breachTypes: readonly string[]): string {
+  const keys = ['month', ...place];
+  const breachCounters = breachTypes.flatMap((t) => [breachCounter(t), retractedCounter(t)]);
+  return `
+  INSERT INTO ${table} (${keys.join(', ')}, ${REQUEST_COUNTERS.join(', ')}, ${breachCounters.join(', ')})
+  SELECT ${keys.join(', ')}, ${[...REQUEST_COUNTERS.map((c) => `r.${c}`), ...breachCounters.map((c) => `b.${c}`)].map((c) => `coalesce(${c}, 0)`).join(', ')}
+    FROM (SELECT ${osloMonth('requested_at')} AS month, ${place.join(', ')}, count(*) AS requests, count(hours_to_first_offer) AS offered,
+                 count(*) FILTER (WHERE first_offer_at < offer_deadline) AS before_deadline, count(placed_far) AS placed,
+                 count(*) FILTER (WHERE placed_far) AS placed_far, count(*) FILTER (WHERE outside_home_region) AS outside_home_region
+            FROM rm_requests GROUP BY ${keys.map((_, i) => i + 1).join(', ')}) AS r
+    FULL JOIN (SELECT ${osloMonth('occurred_at')} AS month, ${place.join(', ')},
+                      ${breachTypes
+                        .flatMap((t) => [
+                          `count(*) FILTER (WHERE type = '${t}' AND NOT retracted) AS ${breachCounter(t)}`,
+                          `count(*) FILTER (WHERE type = '${t}' AND retracted) AS ${retractedCounter(t)}`,
+                        ])
+                        .join(', ')}
+                 FROM rm_breaches GROUP BY ${keys.map((_, i) => i + 1).join(', ')}) AS b USING (${keys.join(', ')});`;
+}
+
+/** The counter columns of a statistics table (written out: a migration must not change when the code does). */
+const STATISTICS_COUNTERS = `requests int NOT NULL DEFAULT 0,
+        offered int NOT NULL DEFAULT 0,
+        before_deadline int NOT NULL DEFAULT 0,
+        placed int NOT NULL DEFAULT 0,
+        placed_far int NOT NULL DEFAULT 0,
+        outside_home_region int NOT NULL DEFAULT 0,
+        no_offer_before_deadline int NOT NULL DEFAULT 0,
+        no_offer_before_deadline_retracted int NOT NULL DEFAULT 0,
+        no_offer_declared int NOT NULL DEFAULT 0,
+        no_offer_declared_retracted int NOT NULL DEFAULT 0,
+        offer_not_matching_needs int NOT NULL DEFAULT 0,
+        offer_not_matching_needs_retracted int NOT NULL DEFAULT 0,
+        placed_far_from_home int NOT NULL DEFAULT 0,
+        placed_far_from_home_retracted int NOT NULL DEFAULT 0,
+        placed_after_needed_by int NOT NULL DEFAULT 0,
+        placed_after_needed_by_retracted int NOT NULL DEFAULT 0`;
 
 /** SQL for the first day of the Oslo calendar month an instant falls in. */
 export function osloMonth(instant: string): string {
@@ -186,17 +231,20 @@ export const readModelMigrations: Migration[] = [
       -- Statistics per Oslo calendar month (the first day of the month), per region and per
       -- municipality, kept by the projection with each batch's differences, so GET
       -- /v1/breaches/stats sums a few hundred (by region) or a few thousand (by municipality) rows,
-      -- not every request.
-      CREATE TABLE rm_stats_region_requests (
+      -- not every request. Requests count in the month they were filed, breaches (live and retracted,
+      -- per type) in the month they occurred.
+      CREATE TABLE rm_stats_region (
         month date NOT NULL,
         region text NOT NULL,
-        requests int NOT NULL,
-        offered int NOT NULL,
-        before_deadline int NOT NULL,
-        placed int NOT NULL,
-        placed_far int NOT NULL,
-        outside_home_region int NOT NULL,
+        ${STATISTICS_COUNTERS},
         PRIMARY KEY (month, region)
+      );
+      CREATE TABLE rm_stats_municipality (
+        month date NOT NULL,
+        region text NOT NULL,
+        municipality text NOT NULL,
+        ${STATISTICS_COUNTERS},
+        PRIMARY KEY (month, municipality)
       );
       -- How many requests got their first offer within each whole hour after filing (hour = floor).
       CREATE TABLE rm_stats_region_offer_delays (
@@ -206,39 +254,10 @@ export const readModelMigrations: Migration[] = [
         requests int NOT NULL,
         PRIMARY KEY (month, region, hour)
       );
-      CREATE TABLE rm_stats_region_breaches (
-        month date NOT NULL,
-        region text NOT NULL,
-        type text NOT NULL,
-        live int NOT NULL,
-        retracted int NOT NULL,
-        PRIMARY KEY (month, region, type)
-      );
-      CREATE TABLE rm_stats_municipality_requests (
-        month date NOT NULL,
-        region text NOT NULL,
-        municipality text NOT NULL,
-        requests int NOT NULL,
-        offered int NOT NULL,
-        before_deadline int NOT NULL,
-        placed int NOT NULL,
-        placed_far int NOT NULL,
-        outside_home_region int NOT NULL,
-        PRIMARY KEY (month, municipality)
-      );
-      CREATE TABLE rm_stats_municipality_breaches (
-        month date NOT NULL,
-        region text NOT NULL,
-        municipality text NOT NULL,
-        type text NOT NULL,
-        live int NOT NULL,
-        retracted int NOT NULL,
-        PRIMARY KEY (month, municipality, type)
-      );
       -- A municipality's median: its requests in order of hours to first offer.
       CREATE INDEX rm_requests_municipality_delay ON rm_requests (municipality, hours_to_first_offer) INCLUDE (requested_at)
        WHERE hours_to_first_offer IS NOT NULL;
-      ${STATISTICS_FROM_ROWS}
+      ${statisticsFromRows(BREACH_TYPES_OF_MIGRATION_4)}
     `,
   },
 ];

@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import type { Actor } from '@bistand/auth/actor';
 import { BREACH_TYPES } from '@bistand/placement/breach-rules';
 import { addMonths, isoMonth, osloMonthOf, osloMonthStart, type CalendarMonth } from '@bistand/placement/oslo-time';
-import { osloMonth } from '../read-model-schema';
+import { breachCounter, osloMonth, REQUEST_COUNTERS, retractedCounter } from '../read-model-schema';
 import { readScopeCondition } from '../read-scope';
 import { timeRange } from '../time-range';
 import { ISO_DATE_OR_DATE_TIME } from '@bistand/http/patterns';
@@ -136,6 +136,10 @@ export async function breachStats(pool: Pool, actor: Actor, query: BreachStatsQu
   const span = splitIntoMonths(from, to);
   // Per municipality, or for a caller who sees only some municipalities, the municipalities' monthly tables; else the regions'.
   const level: Level = query.groupBy === 'municipality' || actor.role === 'municipality' ? 'municipality' : 'region';
+  const [rows, medians] = await Promise.all([
+    counts(pool, actor, query.groupBy, span, level),
+    query.groupBy === 'type' ? new Map<string, number>() : medianHoursToFirstOffer(pool, actor, query.groupBy, from, to, span, level),
+  ]);
   const items = new Map<string, BreachStatsItem>();
   const item = (key: string) => {
     let existing = items.get(key);
@@ -145,70 +149,56 @@ export async function breachStats(pool: Pool, actor: Actor, query: BreachStatsQu
     }
     return existing;
   };
-
-  const counting = query.groupBy === 'type' ? Promise.resolve([]) : requestCounts(pool, actor, query.groupBy, span, level);
-  const [breaches, requests, medians] = await Promise.all([
-    breachCounts(pool, actor, query.groupBy, span, level),
-    counting,
-    query.groupBy === 'type'
-      ? new Map<string, number>()
-      : query.groupBy === 'municipality'
-        ? counting.then((counts) => municipalityMedians(pool, actor, from, to, counts))
-        : medianHoursToFirstOffer(pool, actor, query.groupBy, from, to, span, level),
-  ]);
-  for (const row of breaches) {
-    const entry = item(row.key);
-    entry.breaches += row.live;
-    entry.byType[row.type] = (entry.byType[row.type] ?? 0) + row.live;
-    entry.retracted += row.retracted;
-  }
-  for (const row of requests) {
+  for (const row of rows) {
+    for (const type of BREACH_TYPES) {
+      const live = row[breachCounter(type)];
+      const retracted = row[retractedCounter(type)];
+      if (query.groupBy === 'type' && live + retracted === 0) continue;
+      const entry = item(query.groupBy === 'type' ? type : row.key);
+      entry.breaches += live;
+      entry.byType[type] += live;
+      entry.retracted += retracted;
+    }
+    // A group with breaches but no request filed in the range has no request figures.
+    if (query.groupBy === 'type' || row.requests === 0) continue;
     const entry = item(row.key);
     entry.requests = row.requests;
-    entry.offersBeforeDeadlineShare = row.requests ? row.before_deadline / row.requests : null;
+    entry.offersBeforeDeadlineShare = row.before_deadline / row.requests;
     const median = medians.get(row.key);
     entry.medianHoursToFirstOffer = median === undefined ? null : Math.round(median * 100) / 100;
     entry.placedFarShare = row.placed ? row.placed_far / row.placed : null;
-    entry.outsideHomeRegionShare = row.placed ? row.outside / row.placed : null;
+    entry.outsideHomeRegionShare = row.placed ? row.outside_home_region / row.placed : null;
   }
   return { groupBy: query.groupBy, items: [...items.values()].sort((a, b) => a.key.localeCompare(b.key)) };
 }
 
-async function breachCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Span, level: Level) {
-  if (isEmpty(span)) return [];
-  const where = new Where(actor);
-  const parts = unionOfParts(
-    span,
-    (w) => `SELECT ${groupKey(groupBy, null)} AS key, type, live, retracted FROM rm_stats_${level}_breaches WHERE ${w.months(span)}`,
-    (w, from, to) => `SELECT ${groupKey(groupBy, 'occurred_at')} AS key, type, (NOT retracted)::int, retracted::int FROM rm_breaches WHERE ${w.range(from, to, 'occurred_at')}`,
-    where,
-  );
-  const { rows } = await pool.query<{ key: string; type: string; live: number; retracted: number }>(
-    `SELECT ${spelledKey(groupBy)} AS key, type, sum(live)::int AS live, sum(retracted)::int AS retracted
-       FROM (${parts}) AS counted (key, type, live, retracted) GROUP BY counted.key, type`,
-    where.params,
-  );
-  return rows;
-}
+/** A group's counters, summed from the monthly table of its level and the rows at the edges of the range. */
+type Counts = { key: string } & Record<(typeof REQUEST_COUNTERS)[number], number> & Record<string, number>;
 
-async function requestCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Span, level: Level): Promise<RequestCounts[]> {
+async function counts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Span, level: Level): Promise<Counts[]> {
   if (isEmpty(span)) return [];
+  const breachCounters = BREACH_TYPES.flatMap((type) => [breachCounter(type), retractedCounter(type)]);
+  const counters = [...REQUEST_COUNTERS, ...breachCounters];
+  const zeros = (n: number) => Array<string>(n).fill('0').join(', ');
+  // By type, one group: the types are columns.
+  const key = (instant: string | null) => (groupBy === 'type' ? `'all'` : groupKey(groupBy, instant));
   const where = new Where(actor);
   const parts = unionOfParts(
     span,
-    (w) =>
-      `SELECT ${groupKey(groupBy, null)}, requests, offered, before_deadline, placed, placed_far, outside_home_region
-         FROM rm_stats_${level}_requests WHERE ${w.months(span)}`,
+    (w) => `SELECT ${key(null)}, ${counters.join(', ')} FROM rm_stats_${level} WHERE ${w.months(span)}`,
     (w, from, to) =>
-      `SELECT ${groupKey(groupBy, 'requested_at')}, 1, (hours_to_first_offer IS NOT NULL)::int, (first_offer_at < offer_deadline)::int, (placed_far IS NOT NULL)::int,
-              coalesce(placed_far, false)::int, coalesce(outside_home_region, false)::int
-         FROM rm_requests WHERE ${w.range(from, to, 'requested_at')}`,
+      `SELECT ${key('requested_at')}, 1, (hours_to_first_offer IS NOT NULL)::int, (first_offer_at < offer_deadline)::int, (placed_far IS NOT NULL)::int,
+              coalesce(placed_far, false)::int, coalesce(outside_home_region, false)::int, ${zeros(breachCounters.length)}
+         FROM rm_requests WHERE ${w.range(from, to, 'requested_at')}
+       UNION ALL
+       SELECT ${key('occurred_at')}, ${zeros(REQUEST_COUNTERS.length)},
+              ${BREACH_TYPES.flatMap((type) => [`(type = '${type}' AND NOT retracted)::int`, `(type = '${type}' AND retracted)::int`]).join(', ')}
+         FROM rm_breaches WHERE ${w.range(from, to, 'occurred_at')}`,
     where,
   );
-  const { rows } = await pool.query<RequestCounts>(
-    `SELECT ${spelledKey(groupBy)} AS key, sum(requests)::int AS requests, sum(offered)::int AS offered, sum(before_deadline)::int AS before_deadline,
-            sum(placed)::int AS placed, sum(placed_far)::int AS placed_far, sum(outside)::int AS outside
-       FROM (${parts}) AS counted (key, requests, offered, before_deadline, placed, placed_far, outside) GROUP BY counted.key`,
+  const { rows } = await pool.query<Counts>(
+    `SELECT ${groupBy === 'type' ? 'key' : spelledKey(groupBy)} AS key, ${counters.map((c) => `sum(${c})::int AS ${c}`).join(', ')}
+       FROM (${parts}) AS counted (key, ${counters.join(', ')}) GROUP BY counted.key`,
     where.params,
   );
   return rows;
@@ -216,49 +206,12 @@ async function requestCounts(pool: Pool, actor: Actor, groupBy: GroupBy, span: S
 
 type Level = 'region' | 'municipality';
 
-interface RequestCounts {
-  key: string;
-  requests: number;
-  /** Requests with a first offer: the ones the median is taken over. */
-  offered: number;
-  before_deadline: number;
-  placed: number;
-  placed_far: number;
-  outside: number;
-}
-
 /**
- * The median hours from filing to first offer per municipality: a municipality has a few hundred
- * requests a year, so its counts give the middle rank(s), and one read of its index range, offset
- * to them, gives the exact value.
- */
-async function municipalityMedians(pool: Pool, actor: Actor, from: Date | null, to: Date | null, counts: RequestCounts[]): Promise<Map<string, number>> {
-  const groups = counts.filter((row) => row.offered > 0);
-  if (groups.length === 0) return new Map();
-  const where = new Where(actor);
-  const { rows } = await pool.query<{ key: string; median: number | null; found: number }>(
-    `SELECT l.key, middle.median, middle.found
-       FROM unnest(${where.value(groups.map((g) => g.key))}::text[], ${where.value(groups.map((g) => Math.floor((g.offered - 1) / 2)))}::int[],
-                   ${where.value(groups.map((g) => (g.offered % 2 === 1 ? 1 : 2)))}::int[]) AS l (key, first, count),
-            LATERAL (SELECT avg(hours) AS median, count(*)::int AS found FROM (
-              SELECT hours_to_first_offer AS hours FROM rm_requests
-               WHERE municipality = l.key AND hours_to_first_offer IS NOT NULL AND ${where.range(from, to, 'requested_at')}
-               ORDER BY hours_to_first_offer OFFSET l.first LIMIT l.count) AS m) AS middle`,
-    where.params,
-  );
-  const expected = new Map(groups.map((g) => [g.key, g.offered % 2 === 1 ? 1 : 2]));
-  if (rows.some((row) => row.found !== expected.get(row.key))) {
-    logger.error('offer counts per municipality out of step with rm_requests; medians read from the rows');
-    return mediansFromRows(pool, actor, 'municipality', from, to);
-  }
-  return new Map(rows.map((row) => [row.key, row.median!]));
-}
-
-/**
- * The median hours from filing to first offer per region or month. For callers who see whole
- * regions: the hourly counts give each group's middle rank(s) and the hour they fall in, and one
- * index range per rank reads the exact value. For a caller who sees only some municipalities, or
- * a range inside one month, directly from the rows (there are few).
+ * The median hours from filing to first offer per group. By region or month, for callers who see
+ * whole regions: the hourly counts give each group's middle rank(s) and the hour they fall in, and
+ * one index range per rank reads the exact value. By municipality, or for a caller who sees only
+ * some municipalities, or for a range inside one month, from the rows: an index keeps each
+ * municipality's requests in order of hours, and the rest are few.
  */
 async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupBy, from: Date | null, to: Date | null, span: Span, level: Level): Promise<Map<string, number>> {
   if (isEmpty(span)) return new Map();
@@ -274,12 +227,8 @@ async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupB
     where,
   );
   // Each group's middle rank(s) located in the summed hours, then each read from that hour's index range, all in one statement.
-  const lo = from ? where.value(from) : null;
-  const hi = to ? where.value(to) : null;
-  const bounds =
-    groupBy === 'month'
-      ? `requested_at >= ${greatest(lo, `m.key::timestamp AT TIME ZONE 'Europe/Oslo'`)} AND requested_at < ${least(hi, `(m.key + interval '1 month')::timestamp AT TIME ZONE 'Europe/Oslo'`)}`
-      : `region = m.key${lo ? ` AND requested_at >= ${lo}` : ''}${hi ? ` AND requested_at < ${hi}` : ''}`;
+  // The month as an expression, not a range of requested_at: the hour's index range is the one to read.
+  const bounds = `${groupBy === 'month' ? `${osloMonth('requested_at')} = m.key` : 'region = m.key'}${from ? ` AND requested_at >= ${where.value(from)}` : ''}${to ? ` AND requested_at < ${where.value(to)}` : ''}`;
   const { rows } = await pool.query<{ key: string; median: number | null; found: number; wanted: number }>(
     `WITH hours AS (
        SELECT key, hour, sum(requests)::int AS n FROM (${parts}) AS counted (key, hour, requests) GROUP BY key, hour
@@ -305,14 +254,6 @@ async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupB
     return mediansFromRows(pool, actor, groupBy, from, to);
   }
   return new Map(rows.map((row) => [row.key, row.median!]));
-}
-
-function greatest(a: string | null, b: string): string {
-  return a ? `greatest(${a}, ${b})` : b;
-}
-
-function least(a: string | null, b: string): string {
-  return a ? `least(${a}, ${b})` : b;
 }
 
 async function mediansFromRows(pool: Pool, actor: Actor, groupBy: GroupBy, from: Date | null, to: Date | null): Promise<Map<string, number>> {

@@ -1,12 +1,12 @@
 import type { PoolClient } from 'pg';
 import type { RecordedEvent } from '@bistand/event-store/event-store.port';
 import { policyInForce } from '@bistand/placement/breach-policy';
-import { breachId, findBreaches, type BreachFinding } from '@bistand/placement/breach-rules';
+import { BREACH_TYPES, breachId, findBreaches, type BreachFinding } from '@bistand/placement/breach-rules';
 import { offerDeadline } from '@bistand/placement/offer-deadline';
 import { PlacementRequestEventType as T, type PlacementRequestEvent } from '@bistand/placement/placement-request/placement-request.events';
 import { evolvePlacementRequest, initialPlacementRequestState, type OpenPlacementRequest, type PlacementRequestState } from '@bistand/placement/placement-request/placement-request.state';
 import type { Projection } from '../projection';
-import { osloMonth } from '../read-model-schema';
+import { breachCounter, osloMonth, retractedCounter } from '../read-model-schema';
 import { stateFromJson, stateToJson } from './request-state-json';
 
 /**
@@ -76,17 +76,22 @@ interface BreachRow {
 
 /**
  * Adds what one statement's RETURNING rows (`changed`: occurred_at, region, municipality, type)
- * changed to the monthly breach counts per region and per municipality.
+ * changed to the monthly statistics per region and per municipality: `live` and `retracted` are
+ * what each row adds to its type's live and retracted counts (+1/0 for a new breach, -1/+1 for a
+ * retraction).
  */
-function countBreaches(changed: string, live: string, retracted: string): string {
+function countBreaches(changed: string, live: number, retracted: number): string {
+  const counters = BREACH_TYPES.flatMap((type) => [breachCounter(type), retractedCounter(type)]);
+  const values = BREACH_TYPES.flatMap((type) => [`${live} * count(*) FILTER (WHERE type = '${type}')`, `${retracted} * count(*) FILTER (WHERE type = '${type}')`]).join(', ');
+  const add = counters.map((c) => `${c} = s.${c} + EXCLUDED.${c}`).join(', ');
   return `, per_region AS (
-       INSERT INTO rm_stats_region_breaches AS s (month, region, type, live, retracted)
-       SELECT ${osloMonth('occurred_at')}, region, type, ${live} * count(*), ${retracted} * count(*) FROM ${changed} GROUP BY 1, 2, 3
-       ON CONFLICT (month, region, type) DO UPDATE SET live = s.live + EXCLUDED.live, retracted = s.retracted + EXCLUDED.retracted
+       INSERT INTO rm_stats_region AS s (month, region, ${counters.join(', ')})
+       SELECT ${osloMonth('occurred_at')}, region, ${values} FROM ${changed} GROUP BY 1, 2
+       ON CONFLICT (month, region) DO UPDATE SET ${add}
      )
-     INSERT INTO rm_stats_municipality_breaches AS s (month, region, municipality, type, live, retracted)
-     SELECT ${osloMonth('occurred_at')}, region, municipality, type, ${live} * count(*), ${retracted} * count(*) FROM ${changed} GROUP BY 1, 2, 3, 4
-     ON CONFLICT (month, municipality, type) DO UPDATE SET live = s.live + EXCLUDED.live, retracted = s.retracted + EXCLUDED.retracted`;
+     INSERT INTO rm_stats_municipality AS s (month, region, municipality, ${counters.join(', ')})
+     SELECT ${osloMonth('occurred_at')}, region, municipality, ${values} FROM ${changed} GROUP BY 1, 2, 3
+     ON CONFLICT (month, municipality) DO UPDATE SET ${add}`;
 }
 
 async function insertBreaches(client: PoolClient, found: BreachRow[]): Promise<void> {
@@ -101,7 +106,7 @@ async function insertBreaches(client: PoolClient, found: BreachRow[]): Promise<v
        ON CONFLICT (id) DO NOTHING
        RETURNING occurred_at, region, municipality, type
      )
-     ${countBreaches('inserted', '1', '0')}`,
+     ${countBreaches('inserted', 1, 0)}`,
     [
       JSON.stringify(
         rows.map((r) => ({
@@ -134,7 +139,7 @@ async function retractBreaches(client: PoolClient, retractions: { id: string; at
         WHERE b.id = r.id AND NOT b.retracted
        RETURNING b.occurred_at, b.region, b.municipality, b.type
      )
-     ${countBreaches('retracted', '-1', '1')}`,
+     ${countBreaches('retracted', -1, 1)}`,
     [first.map((r) => r.id), first.map((r) => r.at)],
   );
 }
@@ -236,11 +241,11 @@ async function addRequestStatistics(client: PoolClient, changes: [RequestFigures
          SELECT ${osloMonth('requested_at')} AS month, * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[])
            AS d (requested_at, region, municipality, requests, offered, before_deadline, placed, placed_far, outside)
        ), per_region AS (
-         INSERT INTO rm_stats_region_requests AS s (month, region, requests, offered, before_deadline, placed, placed_far, outside_home_region)
+         INSERT INTO rm_stats_region AS s (month, region, requests, offered, before_deadline, placed, placed_far, outside_home_region)
          SELECT month, region, sum(requests), sum(offered), sum(before_deadline), sum(placed), sum(placed_far), sum(outside) FROM d GROUP BY 1, 2
          ON CONFLICT (month, region) DO UPDATE SET ${ADD_REQUEST_COUNTS}
        )
-       INSERT INTO rm_stats_municipality_requests AS s (month, region, municipality, requests, offered, before_deadline, placed, placed_far, outside_home_region)
+       INSERT INTO rm_stats_municipality AS s (month, region, municipality, requests, offered, before_deadline, placed, placed_far, outside_home_region)
        SELECT month, region, municipality, sum(requests), sum(offered), sum(before_deadline), sum(placed), sum(placed_far), sum(outside) FROM d GROUP BY 1, 2, 3
        ON CONFLICT (month, municipality) DO UPDATE SET ${ADD_REQUEST_COUNTS}`,
       [
