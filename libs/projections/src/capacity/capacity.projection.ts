@@ -203,7 +203,7 @@ class CapacityBatch {
     if (offers.length > 0) {
       await client.query(
         `INSERT INTO rm_facility_offers (offer_id, request_id, facility_id, status)
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS o (offer_id uuid, request_id uuid, facility_id uuid, status text)
+         SELECT * FROM json_to_recordset($1::json) AS o (offer_id uuid, request_id uuid, facility_id uuid, status text)
          ON CONFLICT (offer_id) DO UPDATE SET status = EXCLUDED.status`,
         [JSON.stringify(offers)],
       );
@@ -212,7 +212,7 @@ class CapacityBatch {
     if (facilities.length > 0) {
       await client.query(
         `INSERT INTO rm_facilities (facility_id, name, kind, region, municipality, lat, lon, target_groups, status, places, occupied, reserved)
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS f (facility_id uuid, name text, kind text, region text, municipality text, lat float8, lon float8,
+         SELECT * FROM json_to_recordset($1::json) AS f (facility_id uuid, name text, kind text, region text, municipality text, lat float8, lon float8,
                          target_groups text[], status text, places int, occupied int, reserved int)
          ON CONFLICT (facility_id) DO UPDATE SET status = EXCLUDED.status, places = EXCLUDED.places, occupied = EXCLUDED.occupied, reserved = EXCLUDED.reserved`,
         [JSON.stringify(facilities)],
@@ -236,7 +236,7 @@ class CapacityBatch {
     );
     await client.query(
       `INSERT INTO rm_capacity_history (facility_id, valid_from, valid_to, region, kind, status, places, occupied, reserved)
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS v (facility_id uuid, valid_from timestamptz, valid_to timestamptz, region text, kind text, status text,
+       SELECT * FROM json_to_recordset($1::json) AS v (facility_id uuid, valid_from timestamptz, valid_to timestamptz, region text, kind text, status text,
                        places int, occupied int, reserved int)`,
       [JSON.stringify(rows)],
     );

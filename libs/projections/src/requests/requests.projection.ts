@@ -101,7 +101,7 @@ async function insertBreaches(client: PoolClient, found: BreachRow[]): Promise<v
   await client.query(
     `WITH inserted AS (
        INSERT INTO rm_breaches (id, request_id, type, occurred_at, recorded_at, region, municipality, urgency, placement_kind, offer_id, policy_version, position)
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r (id uuid, request_id uuid, type text, occurred_at timestamptz, recorded_at timestamptz, region text,
+       SELECT * FROM json_to_recordset($1::json) AS r (id uuid, request_id uuid, type text, occurred_at timestamptz, recorded_at timestamptz, region text,
                             municipality text, urgency text, placement_kind text, offer_id uuid, policy_version text, position bigint)
        ON CONFLICT (id) DO NOTHING
        RETURNING occurred_at, region, municipality, type
@@ -180,7 +180,7 @@ async function upsertRequests(client: PoolClient, entries: RequestEntry[]): Prom
   await client.query(
     `INSERT INTO rm_requests (request_id, municipality, region, urgency, status, requested_at, recorded_at, first_offer_at, offer_deadline, deadline_policy,
                               deadline_state, placed_far, outside_home_region, hours_to_first_offer, state, position)
-     SELECT * FROM jsonb_to_recordset($1::jsonb) AS r (request_id uuid, municipality text, region text, urgency text, status text, requested_at timestamptz,
+     SELECT * FROM json_to_recordset($1::json) AS r (request_id uuid, municipality text, region text, urgency text, status text, requested_at timestamptz,
                           recorded_at timestamptz, first_offer_at timestamptz, offer_deadline timestamptz, deadline_policy text, deadline_state text,
                           placed_far boolean, outside_home_region boolean, hours_to_first_offer float8, state jsonb, position bigint)
      ON CONFLICT (request_id) DO UPDATE SET status = EXCLUDED.status, first_offer_at = EXCLUDED.first_offer_at, deadline_state = EXCLUDED.deadline_state,
