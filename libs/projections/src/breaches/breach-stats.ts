@@ -43,6 +43,9 @@ export interface BreachStatsItem {
   outsideHomeRegionShare: number | null;
 }
 
+/** Which monthly statistics a question reads: per region, or per municipality. */
+type Level = 'region' | 'municipality';
+
 /** A time range split into whole Oslo months (read from the monthly statistics) and the rest (read from the rows). */
 interface Span {
   /** Whole months `[first, end)` as `YYYY-MM-01`, each bound absent when open; null when no whole month falls inside. */
@@ -204,8 +207,6 @@ async function counts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Span, le
   return rows;
 }
 
-type Level = 'region' | 'municipality';
-
 /**
  * The median hours from filing to first offer per group. By region or month, for callers who see
  * whole regions: the hourly counts give each group's middle rank(s) and the hour they fall in, and
@@ -227,8 +228,10 @@ async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupB
     where,
   );
   // Each group's middle rank(s) located in the summed hours, then each read from that hour's index range, all in one statement.
-  // The month as an expression, not a range of requested_at: the hour's index range is the one to read.
-  const bounds = `${groupBy === 'month' ? `${osloMonth('requested_at')} = m.key` : 'region = m.key'}${from ? ` AND requested_at >= ${where.value(from)}` : ''}${to ? ` AND requested_at < ${where.value(to)}` : ''}`;
+  // The group's month as an expression, not as a range of requested_at: the hour's index range is the one to read.
+  const inGroup = [groupBy === 'month' ? `${osloMonth('requested_at')} = m.key` : 'region = m.key'];
+  if (from) inGroup.push(`requested_at >= ${where.value(from)}`);
+  if (to) inGroup.push(`requested_at < ${where.value(to)}`);
   const { rows } = await pool.query<{ key: string; median: number | null; found: number; wanted: number }>(
     `WITH hours AS (
        SELECT key, hour, sum(requests)::int AS n FROM (${parts}) AS counted (key, hour, requests) GROUP BY key, hour
@@ -242,7 +245,7 @@ async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupB
      SELECT ${spelledKey(groupBy, 'm.key')} AS key, avg(v.hours) AS median, count(v.hours)::int AS found, count(*)::int AS wanted
        FROM middle m LEFT JOIN LATERAL (
          SELECT hours_to_first_offer AS hours FROM rm_requests
-          WHERE hours_to_first_offer >= m.hour AND hours_to_first_offer < m.hour + 1 AND ${bounds} AND ${readScopeCondition(actor, where.params)}
+          WHERE hours_to_first_offer >= m.hour AND hours_to_first_offer < m.hour + 1 AND ${inGroup.join(' AND ')} AND ${readScopeCondition(actor, where.params)}
           ORDER BY hours_to_first_offer OFFSET m.offset_in_hour LIMIT 1
        ) AS v ON true
       GROUP BY m.key`,
