@@ -20,44 +20,68 @@ export function retractedCounter(type: string): string {
   return `${breachCounter(type)}_retracted`;
 }
 
+/** A statistics table kept by differences: its period column (`month` or `day`, in Oslo) and what it counts per. */
+export interface StatisticsTable {
+  table: string;
+  period: 'month' | 'day';
+  place: readonly string[];
+}
+
+export const STATISTICS_TABLES: readonly StatisticsTable[] = [
+  { table: 'rm_stats_region', period: 'month', place: ['region'] },
+  { table: 'rm_stats_municipality', period: 'month', place: ['region', 'municipality'] },
+  { table: 'rm_stats_region_daily', period: 'day', place: ['region'] },
+];
+
+/** A statistics table's primary key: its period and the finest place it counts per. */
+export function statisticsKey({ period, place }: StatisticsTable): string {
+  return `${period}, ${place[place.length - 1]}`;
+}
+
 /**
  * Fills the statistics tables from the rows they summarise (a read model that existed before the
  * statistics did). The projection keeps them up to date by differences afterwards; a test checks
  * that both ways give the same rows.
  */
-export const STATISTICS_FROM_ROWS = statisticsFromRows(BREACH_TYPES);
+export const STATISTICS_FROM_ROWS = statisticsFromRows(STATISTICS_TABLES, BREACH_TYPES);
 
-/** The breach types when the statistics tables were made (migration 4 keeps them, whatever the code later adds). */
-const BREACH_TYPES_OF_MIGRATION_4 = ['NO_OFFER_BEFORE_DEADLINE', 'NO_OFFER_DECLARED', 'OFFER_NOT_MATCHING_NEEDS', 'PLACED_FAR_FROM_HOME', 'PLACED_AFTER_NEEDED_BY'];
+/**
+ * What migration 4 made and fills, whatever the code later adds: a later statistics table or
+ * breach type comes with a migration of its own.
+ */
+const MIGRATION_4 = {
+  tables: STATISTICS_TABLES.slice(0, 3),
+  breachTypes: ['NO_OFFER_BEFORE_DEADLINE', 'NO_OFFER_DECLARED', 'OFFER_NOT_MATCHING_NEEDS', 'PLACED_FAR_FROM_HOME', 'PLACED_AFTER_NEEDED_BY'],
+};
 
-function statisticsFromRows(breachTypes: readonly string[]): string {
+function statisticsFromRows(tables: readonly StatisticsTable[], breachTypes: readonly string[]): string {
   return [
-    statisticsOfPlaceFromRows('rm_stats_region', ['region'], breachTypes),
-    statisticsOfPlaceFromRows('rm_stats_municipality', ['region', 'municipality'], breachTypes),
+    ...tables.map((table) => statisticsOfTableFromRows(table, breachTypes)),
     `INSERT INTO rm_stats_region_offer_delays (month, region, hour, requests)
      SELECT ${osloMonth('requested_at')}, region, floor(hours_to_first_offer)::int, count(*)
        FROM rm_requests WHERE hours_to_first_offer IS NOT NULL GROUP BY 1, 2, 3;`,
   ].join('\n');
 }
 
-function statisticsOfPlaceFromRows(table: string, place: string[], breachTypes: readonly string[]): string {
-  const keys = ['month', ...place];
+function statisticsOfTableFromRows({ table, period, place }: StatisticsTable, breachTypes: readonly string[]): string {
+  const keys = [period, ...place];
   const breachCounters = breachTypes.flatMap((t) => [breachCounter(t), retractedCounter(t)]);
+  const groupBy = keys.map((_, i) => i + 1).join(', ');
   return `
   INSERT INTO ${table} (${keys.join(', ')}, ${REQUEST_COUNTERS.join(', ')}, ${breachCounters.join(', ')})
   SELECT ${keys.join(', ')}, ${[...REQUEST_COUNTERS.map((c) => `r.${c}`), ...breachCounters.map((c) => `b.${c}`)].map((c) => `coalesce(${c}, 0)`).join(', ')}
-    FROM (SELECT ${osloMonth('requested_at')} AS month, ${place.join(', ')}, count(*) AS requests, count(hours_to_first_offer) AS offered,
+    FROM (SELECT ${osloPeriod(period, 'requested_at')} AS ${period}, ${place.join(', ')}, count(*) AS requests, count(hours_to_first_offer) AS offered,
                  count(*) FILTER (WHERE first_offer_at < offer_deadline) AS before_deadline, count(placed_far) AS placed,
                  count(*) FILTER (WHERE placed_far) AS placed_far, count(*) FILTER (WHERE outside_home_region) AS outside_home_region
-            FROM rm_requests GROUP BY ${keys.map((_, i) => i + 1).join(', ')}) AS r
-    FULL JOIN (SELECT ${osloMonth('occurred_at')} AS month, ${place.join(', ')},
+            FROM rm_requests GROUP BY ${groupBy}) AS r
+    FULL JOIN (SELECT ${osloPeriod(period, 'occurred_at')} AS ${period}, ${place.join(', ')},
                       ${breachTypes
                         .flatMap((t) => [
                           `count(*) FILTER (WHERE type = '${t}' AND NOT retracted) AS ${breachCounter(t)}`,
                           `count(*) FILTER (WHERE type = '${t}' AND retracted) AS ${retractedCounter(t)}`,
                         ])
                         .join(', ')}
-                 FROM rm_breaches GROUP BY ${keys.map((_, i) => i + 1).join(', ')}) AS b USING (${keys.join(', ')});`;
+                 FROM rm_breaches GROUP BY ${groupBy}) AS b USING (${keys.join(', ')});`;
 }
 
 /** The counter columns of a statistics table (written out: a migration must not change when the code does). */
@@ -81,6 +105,11 @@ const STATISTICS_COUNTERS = `requests int NOT NULL DEFAULT 0,
 /** SQL for the first day of the Oslo calendar month an instant falls in. */
 export function osloMonth(instant: string): string {
   return `date_trunc('month', ${instant} AT TIME ZONE 'Europe/Oslo')::date`;
+}
+
+/** SQL for the Oslo calendar day, or the first day of the month, an instant falls in. */
+export function osloPeriod(period: 'month' | 'day', instant: string): string {
+  return period === 'month' ? osloMonth(instant) : `(${instant} AT TIME ZONE 'Europe/Oslo')::date`;
 }
 
 /**
@@ -246,6 +275,13 @@ export const readModelMigrations: Migration[] = [
         ${STATISTICS_COUNTERS},
         PRIMARY KEY (month, municipality)
       );
+      -- The same per region and Oslo day, for the whole days at the edges of a range.
+      CREATE TABLE rm_stats_region_daily (
+        day date NOT NULL,
+        region text NOT NULL,
+        ${STATISTICS_COUNTERS},
+        PRIMARY KEY (day, region)
+      );
       -- How many requests got their first offer within each whole hour after filing (hour = floor).
       CREATE TABLE rm_stats_region_offer_delays (
         month date NOT NULL,
@@ -257,7 +293,7 @@ export const readModelMigrations: Migration[] = [
       -- A municipality's median: its requests in order of hours to first offer.
       CREATE INDEX rm_requests_municipality_delay ON rm_requests (municipality, hours_to_first_offer) INCLUDE (requested_at)
        WHERE hours_to_first_offer IS NOT NULL;
-      ${statisticsFromRows(BREACH_TYPES_OF_MIGRATION_4)}
+      ${statisticsFromRows(MIGRATION_4.tables, MIGRATION_4.breachTypes)}
     `,
   },
 ];

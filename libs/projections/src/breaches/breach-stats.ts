@@ -4,7 +4,7 @@ import { IsIn, IsOptional, Matches } from 'class-validator';
 import type { Pool } from 'pg';
 import type { Actor } from '@bistand/auth/actor';
 import { BREACH_TYPES } from '@bistand/placement/breach-rules';
-import { addMonths, isoMonth, osloMonthOf, osloMonthStart, type CalendarMonth } from '@bistand/placement/oslo-time';
+import { addCalendarDays, addMonths, fromOsloLocal, isoDate, isoMonth, osloMonthOf, osloMonthStart, toOsloLocal, type CalendarMonth } from '@bistand/placement/oslo-time';
 import { breachCounter, osloMonth, REQUEST_COUNTERS, retractedCounter } from '../read-model-schema';
 import { readScopeCondition } from '../read-scope';
 import { timeRange } from '../time-range';
@@ -70,6 +70,29 @@ export function splitIntoMonths(from: Date | null, to: Date | null): Span {
   return { months: { first: first && monthDate(first), end: end && monthDate(end) }, rest };
 }
 
+/** Whole Oslo days `[first, end)` as `YYYY-MM-DD`, and the parts of days left at the edges. */
+interface DaySplit {
+  days: { first: string; end: string } | null;
+  partial: [Date, Date][];
+}
+
+/** Splits a bounded range into the whole Oslo days inside it and the parts of days at its edges. */
+export function splitIntoDays(from: Date, to: Date): DaySplit {
+  const dayOf = (instant: Date) => {
+    const { year, month, day } = toOsloLocal(instant);
+    return { year, month, day };
+  };
+  const start = (day: { year: number; month: number; day: number }) => fromOsloLocal({ ...day, hour: 0, minute: 0, second: 0, millisecond: 0 });
+  let first = dayOf(from);
+  if (start(first) < from) first = addCalendarDays(first, 1);
+  const end = dayOf(to);
+  if (start(first) >= start(end)) return { days: null, partial: from < to ? [[from, to]] : [] };
+  const partial: [Date, Date][] = [];
+  if (from < start(first)) partial.push([from, start(first)]);
+  if (start(end) < to) partial.push([start(end), to]);
+  return { days: { first: isoDate(first), end: isoDate(end) }, partial };
+}
+
 function isEmpty(span: Span): boolean {
   return !span.months && span.rest.length === 0;
 }
@@ -91,6 +114,11 @@ class Where {
     if (span.months?.first) where.push(`month >= ${this.value(span.months.first)}::date`);
     if (span.months?.end) where.push(`month < ${this.value(span.months.end)}::date`);
     return where.join(' AND ');
+  }
+
+  /** The caller's scope and whole days on a daily statistics table. */
+  days({ first, end }: { first: string; end: string }): string {
+    return `${readScopeCondition(this.actor, this.params)} AND day >= ${this.value(first)}::date AND day < ${this.value(end)}::date`;
   }
 
   /** The caller's scope and a range of an instant column of the rows (either bound may be open). */
@@ -186,22 +214,26 @@ async function counts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Span, le
   // By type, one group: the types are columns.
   const key = (instant: string | null) => (groupBy === 'type' ? `'all'` : groupKey(groupBy, instant));
   const where = new Where(actor);
-  const parts = unionOfParts(
-    span,
-    (w) => `SELECT ${key(null)}, ${counters.join(', ')} FROM rm_stats_${level} WHERE ${w.months(span)}`,
-    (w, from, to) =>
-      `SELECT ${key('requested_at')}, 1, (hours_to_first_offer IS NOT NULL)::int, (first_offer_at < offer_deadline)::int, (placed_far IS NOT NULL)::int,
-              coalesce(placed_far, false)::int, coalesce(outside_home_region, false)::int, ${zeros(breachCounters.length)}
-         FROM rm_requests WHERE ${w.range(from, to, 'requested_at')}
-       UNION ALL
-       SELECT ${key('occurred_at')}, ${zeros(REQUEST_COUNTERS.length)},
-              ${BREACH_TYPES.flatMap((type) => [`(type = '${type}' AND NOT retracted)::int`, `(type = '${type}' AND retracted)::int`]).join(', ')}
-         FROM rm_breaches WHERE ${w.range(from, to, 'occurred_at')}`,
-    where,
-  );
+  const fromRows = (w: Where, from: Date | null, to: Date | null) =>
+    `SELECT ${key('requested_at')}, 1, (hours_to_first_offer IS NOT NULL)::int, (first_offer_at < offer_deadline)::int, (placed_far IS NOT NULL)::int,
+            coalesce(placed_far, false)::int, coalesce(outside_home_region, false)::int, ${zeros(breachCounters.length)}
+       FROM rm_requests WHERE ${w.range(from, to, 'requested_at')}
+     UNION ALL
+     SELECT ${key('occurred_at')}, ${zeros(REQUEST_COUNTERS.length)},
+            ${BREACH_TYPES.flatMap((type) => [`(type = '${type}' AND NOT retracted)::int`, `(type = '${type}' AND retracted)::int`]).join(', ')}
+       FROM rm_breaches WHERE ${w.range(from, to, 'occurred_at')}`;
+  // Whole months from the monthly table; per region, whole days at the edges from the daily one; the rest from the rows.
+  const parts: string[] = [];
+  if (span.months) parts.push(`SELECT ${key(null)}, ${counters.join(', ')} FROM rm_stats_${level} WHERE ${where.months(span)}`);
+  for (const [from, to] of span.rest) {
+    const { days, partial } = level === 'region' && from && to ? splitIntoDays(from, to) : { days: null, partial: [[from, to] as [Date | null, Date | null]] };
+    const dayKey = groupBy === 'month' ? `date_trunc('month', day)::date` : key(null);
+    if (days) parts.push(`SELECT ${dayKey}, ${counters.join(', ')} FROM rm_stats_region_daily WHERE ${where.days(days)}`);
+    for (const [partFrom, partTo] of partial) parts.push(fromRows(where, partFrom, partTo));
+  }
   const { rows } = await pool.query<Counts>(
     `SELECT ${groupBy === 'type' ? 'key' : spelledKey(groupBy)} AS key, ${counters.map((c) => `sum(${c})::int AS ${c}`).join(', ')}
-       FROM (${parts}) AS counted (key, ${counters.join(', ')}) GROUP BY counted.key`,
+       FROM (${parts.join(' UNION ALL ')}) AS counted (key, ${counters.join(', ')}) GROUP BY counted.key`,
     where.params,
   );
   return rows;

@@ -6,7 +6,7 @@ import { offerDeadline } from '@bistand/placement/offer-deadline';
 import { PlacementRequestEventType as T, type PlacementRequestEvent } from '@bistand/placement/placement-request/placement-request.events';
 import { evolvePlacementRequest, initialPlacementRequestState, type OpenPlacementRequest, type PlacementRequestState } from '@bistand/placement/placement-request/placement-request.state';
 import type { Projection } from '../projection';
-import { breachCounter, osloMonth, retractedCounter } from '../read-model-schema';
+import { breachCounter, osloMonth, osloPeriod, REQUEST_COUNTERS, retractedCounter, STATISTICS_TABLES, statisticsKey } from '../read-model-schema';
 import { stateFromJson, stateToJson } from './request-state-json';
 
 /**
@@ -76,22 +76,31 @@ interface BreachRow {
 
 /**
  * Adds what one statement's RETURNING rows (`changed`: occurred_at, region, municipality, type)
- * changed to the monthly statistics per region and per municipality: `live` and `retracted` are
- * what each row adds to its type's live and retracted counts (+1/0 for a new breach, -1/+1 for a
- * retraction).
+ * changed to every statistics table: `live` and `retracted` are what each row adds to its type's
+ * live and retracted counts (+1/0 for a new breach, -1/+1 for a retraction). The text continues the
+ * statement's WITH list.
  */
 function countBreaches(changed: string, live: number, retracted: number): string {
   const counters = BREACH_TYPES.flatMap((type) => [breachCounter(type), retractedCounter(type)]);
-  const values = BREACH_TYPES.flatMap((type) => [`${live} * count(*) FILTER (WHERE type = '${type}')`, `${retracted} * count(*) FILTER (WHERE type = '${type}')`]).join(', ');
+  const values = BREACH_TYPES.flatMap((type) => [`${live} * count(*) FILTER (WHERE type = '${type}')`, `${retracted} * count(*) FILTER (WHERE type = '${type}')`]);
+  return addToStatistics(changed, 'occurred_at', counters, values);
+}
+
+/**
+ * `, t1 AS (INSERT ...), t2 AS (...) SELECT 1`: adds `values` (aggregates over `source`, whose
+ * rows carry `instant` and the places) to `counters` of every statistics table.
+ */
+function addToStatistics(source: string, instant: string, counters: string[], values: string[]): string {
   const add = counters.map((c) => `${c} = s.${c} + EXCLUDED.${c}`).join(', ');
-  return `, per_region AS (
-       INSERT INTO rm_stats_region AS s (month, region, ${counters.join(', ')})
-       SELECT ${osloMonth('occurred_at')}, region, ${values} FROM ${changed} GROUP BY 1, 2
-       ON CONFLICT (month, region) DO UPDATE SET ${add}
-     )
-     INSERT INTO rm_stats_municipality AS s (month, region, municipality, ${counters.join(', ')})
-     SELECT ${osloMonth('occurred_at')}, region, municipality, ${values} FROM ${changed} GROUP BY 1, 2, 3
-     ON CONFLICT (month, municipality) DO UPDATE SET ${add}`;
+  const inserts = STATISTICS_TABLES.map((table, i) => {
+    const keys = [table.period, ...table.place];
+    return `statistics_${i} AS (
+       INSERT INTO ${table.table} AS s (${keys.join(', ')}, ${counters.join(', ')})
+       SELECT ${osloPeriod(table.period, instant)}, ${table.place.join(', ')}, ${values.join(', ')} FROM ${source} GROUP BY ${keys.map((_, k) => k + 1).join(', ')}
+       ON CONFLICT (${statisticsKey(table)}) DO UPDATE SET ${add}
+     )`;
+  });
+  return `, ${inserts.join(', ')} SELECT 1`;
 }
 
 async function insertBreaches(client: PoolClient, found: BreachRow[]): Promise<void> {
@@ -236,18 +245,13 @@ async function addRequestStatistics(client: PoolClient, changes: [RequestFigures
   }
   if (counts.length > 0) {
     const signed = (flag: (figures: RequestFigures) => boolean) => counts.map(({ figures, sign }) => (flag(figures) ? sign : 0));
+    const counters = [...REQUEST_COUNTERS];
     await client.query(
       `WITH d AS (
-         SELECT ${osloMonth('requested_at')} AS month, * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[])
-           AS d (requested_at, region, municipality, requests, offered, before_deadline, placed, placed_far, outside)
-       ), per_region AS (
-         INSERT INTO rm_stats_region AS s (month, region, requests, offered, before_deadline, placed, placed_far, outside_home_region)
-         SELECT month, region, sum(requests), sum(offered), sum(before_deadline), sum(placed), sum(placed_far), sum(outside) FROM d GROUP BY 1, 2
-         ON CONFLICT (month, region) DO UPDATE SET ${ADD_REQUEST_COUNTS}
+         SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[])
+           AS d (requested_at, region, municipality, ${counters.join(', ')})
        )
-       INSERT INTO rm_stats_municipality AS s (month, region, municipality, requests, offered, before_deadline, placed, placed_far, outside_home_region)
-       SELECT month, region, municipality, sum(requests), sum(offered), sum(before_deadline), sum(placed), sum(placed_far), sum(outside) FROM d GROUP BY 1, 2, 3
-       ON CONFLICT (month, municipality) DO UPDATE SET ${ADD_REQUEST_COUNTS}`,
+       ${addToStatistics('d', 'requested_at', counters, counters.map((c) => `sum(${c})`))}`,
       [
         counts.map(({ figures }) => figures.requestedAt),
         counts.map(({ figures }) => figures.region),
@@ -283,10 +287,6 @@ async function addRequestStatistics(client: PoolClient, changes: [RequestFigures
     }
   }
 }
-
-const ADD_REQUEST_COUNTS = `requests = s.requests + EXCLUDED.requests, offered = s.offered + EXCLUDED.offered,
-  before_deadline = s.before_deadline + EXCLUDED.before_deadline, placed = s.placed + EXCLUDED.placed,
-  placed_far = s.placed_far + EXCLUDED.placed_far, outside_home_region = s.outside_home_region + EXCLUDED.outside_home_region`;
 
 function sameCounts(a: RequestFigures, b: RequestFigures): boolean {
   return (a.firstOfferAt === null) === (b.firstOfferAt === null) && a.beforeDeadline === b.beforeDeadline && a.placedFar === b.placedFar && a.outsideHomeRegion === b.outsideHomeRegion;
