@@ -41,7 +41,8 @@ export async function rebuildReadModels(options: {
     await admin.query(`CREATE SCHEMA ${next}`);
     await migrate(target, 'rm_schema_migrations', readModelMigrations);
     const deferred = await dropQueryIndexes(target, next);
-    const tables = await setLogged(target, next, false);
+    // Unlogged while filling: a crash mid-rebuild only means running it again. Logged again before the swap.
+    const tables = await makeUnlogged(target, next);
     let after = await loadCheckpoint(target, options.projections);
     const head = await options.store.headPosition();
     let events = 0;
@@ -90,9 +91,9 @@ async function analyzeSchema(pool: Pool, schema: string): Promise<void> {
   await Promise.all(rows.map(({ tablename }) => pool.query(`ANALYZE ${schema}.${tablename}`)));
 }
 
-/** Switches every table of the schema to (un)logged; returns their names. */
-async function setLogged(pool: Pool, schema: string, logged: boolean): Promise<string[]> {
+/** Makes every table of the (still empty) schema unlogged; returns their names. */
+async function makeUnlogged(pool: Pool, schema: string): Promise<string[]> {
   const { rows } = await pool.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [schema]);
-  for (const { tablename } of rows) await pool.query(`ALTER TABLE ${schema}.${tablename} SET ${logged ? 'LOGGED' : 'UNLOGGED'}`);
+  for (const { tablename } of rows) await pool.query(`ALTER TABLE ${schema}.${tablename} SET UNLOGGED`);
   return rows.map((row) => row.tablename);
 }
