@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { PostgresEventStore } from '@bistand/event-store/postgres/postgres-event-store';
 import { READ_MODEL_SCHEMA } from '@bistand/projections/read-model-schema';
+import { tablesOf } from '@bistand/projections/rebuild';
 import { benchPostgres } from './support/bench-postgres';
 import { percentile, startBenchApp } from './support/bench-app';
 import { generateNationalYear } from './support/dataset';
@@ -9,8 +10,7 @@ async function vacuumReadModels(url: string): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [READ_MODEL_SCHEMA]);
-    for (const { tablename } of rows) await client.query(`VACUUM ANALYZE ${READ_MODEL_SCHEMA}.${tablename}`);
+    for (const table of await tablesOf(client, READ_MODEL_SCHEMA)) await client.query(`VACUUM ANALYZE ${READ_MODEL_SCHEMA}.${table}`);
   } finally {
     await client.end();
   }

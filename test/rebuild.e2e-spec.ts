@@ -58,6 +58,8 @@ describe('rebuilding the read models', () => {
     expect(before.rm_breaches.length).toBeGreaterThan(0);
     expect(before.rm_requests.length).toBeGreaterThan(0);
     expect(before.rm_capacity_history.length).toBeGreaterThan(0);
+    expect(before.rm_stats_region.length).toBeGreaterThan(0);
+    expect(before.rm_stats_region_offer_delays.length).toBeGreaterThan(0);
 
     const progress: RebuildProgress[] = [];
     const answersDuring: Promise<{ status: number; body: { items: unknown[] } }>[] = [];

@@ -1,5 +1,5 @@
 import type { BreachPolicy } from './breach-policy';
-import { addCalendarDays, fromOsloLocal, toOsloLocal } from './oslo-time';
+import { addCalendarDays, fromOsloLocal, osloDayStart, toOsloLocal } from './oslo-time';
 import type { Urgency } from './shared';
 import { addWorkingDays } from './working-days';
 
@@ -25,8 +25,7 @@ export function neededByInstant(neededBy: string): Date {
   if (epochMs === undefined) {
     if (/^\d{4}-\d{2}-\d{2}$/.test(neededBy)) {
       const [year, month, day] = neededBy.split('-').map(Number);
-      const next = addCalendarDays({ year, month, day }, 1);
-      epochMs = fromOsloLocal({ ...next, hour: 0, minute: 0, second: 0, millisecond: 0 }).getTime();
+      epochMs = osloDayStart(addCalendarDays({ year, month, day }, 1)).getTime();
     } else {
       epochMs = new Date(neededBy).getTime();
     }

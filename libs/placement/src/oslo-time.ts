@@ -91,9 +91,20 @@ export function osloMonthOf(instant: Date): CalendarMonth {
   return { year, month };
 }
 
+/** The instant an Oslo calendar day begins (its midnight). */
+export function osloDayStart(date: { year: number; month: number; day: number }): Date {
+  return fromOsloLocal({ year: date.year, month: date.month, day: date.day, hour: 0, minute: 0, second: 0, millisecond: 0 });
+}
+
+/** The Oslo calendar day an instant falls on. */
+export function osloDayOf(instant: Date): { year: number; month: number; day: number } {
+  const { year, month, day } = toOsloLocal(instant);
+  return { year, month, day };
+}
+
 /** The instant Oslo's month begins (midnight of its first day). */
 export function osloMonthStart({ year, month }: CalendarMonth): Date {
-  return fromOsloLocal({ year, month, day: 1, hour: 0, minute: 0, second: 0, millisecond: 0 });
+  return osloDayStart({ year, month, day: 1 });
 }
 
 export function addMonths({ year, month }: CalendarMonth, months: number): CalendarMonth {
@@ -113,5 +124,5 @@ export function isoMonth({ year, month }: CalendarMonth): string {
 export function instantFromQuery(value: string): Date {
   const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   if (!date) return new Date(value);
-  return fromOsloLocal({ year: Number(date[1]), month: Number(date[2]), day: Number(date[3]), hour: 0, minute: 0, second: 0, millisecond: 0 });
+  return osloDayStart({ year: Number(date[1]), month: Number(date[2]), day: Number(date[3]) });
 }

@@ -87,13 +87,18 @@ async function dropQueryIndexes(pool: Pool, schema: string): Promise<string[]> {
 
 /** Planner statistics for the fresh tables, so the first queries after the swap are planned well. */
 async function analyzeSchema(pool: Pool, schema: string): Promise<void> {
-  const { rows } = await pool.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [schema]);
-  await Promise.all(rows.map(({ tablename }) => pool.query(`ANALYZE ${schema}.${tablename}`)));
+  await Promise.all((await tablesOf(pool, schema)).map((table) => pool.query(`ANALYZE ${schema}.${table}`)));
+}
+
+/** The tables of a schema. */
+export async function tablesOf(db: Pick<Pool, 'query'>, schema: string): Promise<string[]> {
+  const { rows } = await db.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1', [schema]);
+  return rows.map((row) => row.tablename);
 }
 
 /** Makes every table of the (still empty) schema unlogged; returns their names. */
 async function makeUnlogged(pool: Pool, schema: string): Promise<string[]> {
-  const { rows } = await pool.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [schema]);
-  for (const { tablename } of rows) await pool.query(`ALTER TABLE ${schema}.${tablename} SET UNLOGGED`);
-  return rows.map((row) => row.tablename);
+  const tables = await tablesOf(pool, schema);
+  for (const table of tables) await pool.query(`ALTER TABLE ${schema}.${table} SET UNLOGGED`);
+  return tables;
 }

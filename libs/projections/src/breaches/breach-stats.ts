@@ -4,7 +4,7 @@ import { IsIn, IsOptional, Matches } from 'class-validator';
 import type { Pool } from 'pg';
 import type { Actor } from '@bistand/auth/actor';
 import { BREACH_TYPES } from '@bistand/placement/breach-rules';
-import { addCalendarDays, addMonths, fromOsloLocal, isoDate, isoMonth, osloMonthOf, osloMonthStart, toOsloLocal, type CalendarMonth } from '@bistand/placement/oslo-time';
+import { addCalendarDays, addMonths, isoDate, isoMonth, osloDayOf, osloDayStart, osloMonthOf, osloMonthStart, type CalendarMonth } from '@bistand/placement/oslo-time';
 import { breachCounter, osloMonth, REQUEST_COUNTERS, retractedCounter } from '../read-model-schema';
 import { readScopeCondition } from '../read-scope';
 import { timeRange } from '../time-range';
@@ -50,8 +50,8 @@ type Level = 'region' | 'municipality';
 interface Span {
   /** Whole months `[first, end)` as `YYYY-MM-01`, each bound absent when open; null when no whole month falls inside. */
   months: { first?: string; end?: string } | null;
-  /** The parts outside whole months, `[from, to)`, each bound absent (null) when open. */
-  rest: [Date | null, Date | null][];
+  /** The parts outside whole months, `[from, to)`. */
+  rest: [Date, Date][];
 }
 
 /** Splits `from`–`to` (either may be open) into the whole Oslo months inside it and the days left at its edges. */
@@ -64,7 +64,7 @@ export function splitIntoMonths(from: Date | null, to: Date | null): Span {
   }
   const end = to ? osloMonthOf(to) : undefined;
   if (first && end && osloMonthStart(first) >= osloMonthStart(end)) return { months: null, rest: from! < to! ? [[from!, to!]] : [] };
-  const rest: [Date | null, Date | null][] = [];
+  const rest: [Date, Date][] = [];
   if (from && first && from < osloMonthStart(first)) rest.push([from, osloMonthStart(first)]);
   if (to && end && osloMonthStart(end) < to) rest.push([osloMonthStart(end), to]);
   return { months: { first: first && monthDate(first), end: end && monthDate(end) }, rest };
@@ -78,18 +78,13 @@ interface DaySplit {
 
 /** Splits a bounded range into the whole Oslo days inside it and the parts of days at its edges. */
 export function splitIntoDays(from: Date, to: Date): DaySplit {
-  const dayOf = (instant: Date) => {
-    const { year, month, day } = toOsloLocal(instant);
-    return { year, month, day };
-  };
-  const start = (day: { year: number; month: number; day: number }) => fromOsloLocal({ ...day, hour: 0, minute: 0, second: 0, millisecond: 0 });
-  let first = dayOf(from);
-  if (start(first) < from) first = addCalendarDays(first, 1);
-  const end = dayOf(to);
-  if (start(first) >= start(end)) return { days: null, partial: from < to ? [[from, to]] : [] };
+  let first = osloDayOf(from);
+  if (osloDayStart(first) < from) first = addCalendarDays(first, 1);
+  const end = osloDayOf(to);
+  if (osloDayStart(first) >= osloDayStart(end)) return { days: null, partial: from < to ? [[from, to]] : [] };
   const partial: [Date, Date][] = [];
-  if (from < start(first)) partial.push([from, start(first)]);
-  if (start(end) < to) partial.push([start(end), to]);
+  if (from < osloDayStart(first)) partial.push([from, osloDayStart(first)]);
+  if (osloDayStart(end) < to) partial.push([osloDayStart(end), to]);
   return { days: { first: isoDate(first), end: isoDate(end) }, partial };
 }
 
@@ -131,17 +126,6 @@ class Where {
 }
 
 /**
- * Sums the whole months of a statistics table and the rest of its rows into one result: one branch
- * per range, so each reads its own index range (an OR of ranges would scan the whole index).
- */
-function unionOfParts(span: Span, months: (where: Where) => string, rest: (where: Where, from: Date | null, to: Date | null) => string, where: Where): string {
-  const parts = [];
-  if (span.months) parts.push(months(where));
-  for (const [from, to] of span.rest) parts.push(rest(where, from, to));
-  return parts.join(' UNION ALL ');
-}
-
-/**
  * SQL for a group's key: on a monthly statistics table (`month` column) and on the rows (an
  * instant). Months stay dates while rows are summed and are spelt `YYYY-MM` once per group.
  */
@@ -159,8 +143,8 @@ function spelledKey(groupBy: GroupBy, column = 'key'): string {
  * Counts of the breach register by region, municipality, month or type, with each group's request
  * figures (PRODUCT.md §6). Breaches count by when they occurred; request figures count requests
  * whose PlacementRequested business time falls in `from`–`to`. Whole Oslo months come from the
- * monthly statistics the projection keeps; only the days at the edges of the range are counted
- * from the rows. The median is exact: the hourly counts locate it, and the rows give its value.
+ * monthly statistics the projection keeps, whole days at the edges (per region) from the daily
+ * ones; only the hours left over are counted from the rows. The medians are exact.
  */
 export async function breachStats(pool: Pool, actor: Actor, query: BreachStatsQuery): Promise<{ groupBy: GroupBy; items: BreachStatsItem[] }> {
   const { from, to } = timeRange(query);
@@ -214,7 +198,7 @@ async function counts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Span, le
   // By type, one group: the types are columns.
   const key = (instant: string | null) => (groupBy === 'type' ? `'all'` : groupKey(groupBy, instant));
   const where = new Where(actor);
-  const fromRows = (w: Where, from: Date | null, to: Date | null) =>
+  const fromRows = (w: Where, from: Date, to: Date) =>
     `SELECT ${key('requested_at')}, 1, (hours_to_first_offer IS NOT NULL)::int, (first_offer_at < offer_deadline)::int, (placed_far IS NOT NULL)::int,
             coalesce(placed_far, false)::int, coalesce(outside_home_region, false)::int, ${zeros(breachCounters.length)}
        FROM rm_requests WHERE ${w.range(from, to, 'requested_at')}
@@ -226,7 +210,7 @@ async function counts(pool: Pool, actor: Actor, groupBy: GroupBy, span: Span, le
   const parts: string[] = [];
   if (span.months) parts.push(`SELECT ${key(null)}, ${counters.join(', ')} FROM rm_stats_${level} WHERE ${where.months(span)}`);
   for (const [from, to] of span.rest) {
-    const { days, partial } = level === 'region' && from && to ? splitIntoDays(from, to) : { days: null, partial: [[from, to] as [Date | null, Date | null]] };
+    const { days, partial } = level === 'region' ? splitIntoDays(from, to) : { days: null, partial: [[from, to]] };
     const dayKey = groupBy === 'month' ? `date_trunc('month', day)::date` : key(null);
     if (days) parts.push(`SELECT ${dayKey}, ${counters.join(', ')} FROM rm_stats_region_daily WHERE ${where.days(days)}`);
     for (const [partFrom, partTo] of partial) parts.push(fromRows(where, partFrom, partTo));
@@ -250,15 +234,16 @@ async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupB
   if (isEmpty(span)) return new Map();
   if (!span.months || level !== 'region') return mediansFromRows(pool, actor, groupBy, from, to);
 
+  // Hours to first offer counted per whole hour: whole months from their table, the rest from the rows
+  // (one branch per range, so each reads its own index range; an OR of ranges would scan the whole index).
   const where = new Where(actor);
-  const parts = unionOfParts(
-    span,
-    (w) => `SELECT ${groupKey(groupBy, null)}, hour, requests FROM rm_stats_region_offer_delays WHERE ${w.months(span)}`,
-    (w, from, to) =>
+  const parts = [`SELECT ${groupKey(groupBy, null)}, hour, requests FROM rm_stats_region_offer_delays WHERE ${where.months(span)}`];
+  for (const [restFrom, restTo] of span.rest) {
+    parts.push(
       `SELECT ${groupKey(groupBy, 'requested_at')}, floor(hours_to_first_offer)::int, 1 FROM rm_requests
-        WHERE hours_to_first_offer IS NOT NULL AND ${w.range(from, to, 'requested_at')}`,
-    where,
-  );
+        WHERE hours_to_first_offer IS NOT NULL AND ${where.range(restFrom, restTo, 'requested_at')}`,
+    );
+  }
   // Each group's middle rank(s) located in the summed hours, then each read from that hour's index range, all in one statement.
   // The group's month as an expression, not as a range of requested_at: the hour's index range is the one to read.
   const inGroup = [groupBy === 'month' ? `${osloMonth('requested_at')} = m.key` : 'region = m.key'];
@@ -266,7 +251,7 @@ async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupB
   if (to) inGroup.push(`requested_at < ${where.value(to)}`);
   const { rows } = await pool.query<{ key: string; median: number | null; found: number; wanted: number }>(
     `WITH hours AS (
-       SELECT key, hour, sum(requests)::int AS n FROM (${parts}) AS counted (key, hour, requests) GROUP BY key, hour
+       SELECT key, hour, sum(requests)::int AS n FROM (${parts.join(' UNION ALL ')}) AS counted (key, hour, requests) GROUP BY key, hour
      ), placed AS (
        SELECT key, hour, n, sum(n) OVER (PARTITION BY key ORDER BY hour) - n AS before, sum(n) OVER (PARTITION BY key) AS total FROM hours
      ), middle AS (
@@ -301,5 +286,3 @@ async function mediansFromRows(pool: Pool, actor: Actor, groupBy: GroupBy, from:
   );
   return new Map(rows.map((row) => [row.key, row.median]));
 }
-
-

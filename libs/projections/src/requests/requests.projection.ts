@@ -59,10 +59,12 @@ export const requestsProjection: Projection = {
     await retractBreaches(client, retractions);
     const entries = [...changed].flatMap(([requestId, position]) => {
       const entry = known.get(requestId)!;
-      return entry.state.exists ? [{ ...entry, state: entry.state, position }] : [];
+      if (!entry.state.exists) return [];
+      const now = { ...entry, state: entry.state, position };
+      return [{ ...now, figures: requestFigures(now) }];
     });
     await upsertRequests(client, entries);
-    await addRequestStatistics(client, entries.map((entry) => [figuresBefore.get(entry.state.requestId), requestFigures(entry)]));
+    await addRequestStatistics(client, entries.map((entry) => [figuresBefore.get(entry.state.requestId), entry.figures]));
   },
 };
 
@@ -161,30 +163,26 @@ interface RequestEntry {
   position: bigint;
 }
 
-async function upsertRequests(client: PoolClient, entries: RequestEntry[]): Promise<void> {
+async function upsertRequests(client: PoolClient, entries: (RequestEntry & { figures: RequestFigures })[]): Promise<void> {
   if (entries.length === 0) return;
-  const rows = entries.map((entry) => {
-    const { state, deadline, policy, recordedAt, position } = entry;
-    const figures = requestFigures(entry);
-    return {
-      request_id: state.requestId,
-      municipality: state.municipality,
-      region: state.region,
-      urgency: state.urgency,
-      status: state.status,
-      requested_at: state.requestedAt,
-      recorded_at: recordedAt,
-      first_offer_at: figures.firstOfferAt,
-      offer_deadline: deadline,
-      deadline_policy: policy,
-      deadline_state: deadlineState(state, deadline),
-      placed_far: figures.placedFar,
-      outside_home_region: figures.outsideHomeRegion,
-      hours_to_first_offer: figures.hoursToFirstOffer,
-      state: stateToJson(state),
-      position: position.toString(),
-    };
-  });
+  const rows = entries.map(({ state, deadline, policy, recordedAt, position, figures }) => ({
+    request_id: state.requestId,
+    municipality: state.municipality,
+    region: state.region,
+    urgency: state.urgency,
+    status: state.status,
+    requested_at: state.requestedAt,
+    recorded_at: recordedAt,
+    first_offer_at: figures.firstOfferAt,
+    offer_deadline: deadline,
+    deadline_policy: policy,
+    deadline_state: deadlineState(state, deadline),
+    placed_far: figures.placedFar,
+    outside_home_region: figures.outsideHomeRegion,
+    hours_to_first_offer: figures.hoursToFirstOffer,
+    state: stateToJson(state),
+    position: position.toString(),
+  }));
   // The rows travel as one JSON document: one native JSON.stringify instead of escaping every element of sixteen arrays.
   await client.query(
     `INSERT INTO rm_requests (request_id, municipality, region, urgency, status, requested_at, recorded_at, first_offer_at, offer_deadline, deadline_policy,
