@@ -3,31 +3,9 @@ import { EVENT_STORE, type EventStore } from '@bistand/event-store/event-store.p
 import { ALL_PROJECTIONS } from '@bistand/projections/all-projections';
 import { Projector } from '@bistand/projections/projector';
 import { rebuildReadModels, type RebuildProgress } from '@bistand/projections/rebuild';
+import { readModelSnapshot } from './support/read-model-snapshot';
 import { Scenario } from './support/scenario';
 import { startTestApp, type TestApp } from './support/test-app';
-
-/** Every read-model row, table by table, in a stable order (the checkpoints' wall-clock stamp left out). */
-async function snapshot(url: string): Promise<Record<string, unknown[]>> {
-  const pool = new Pool({ connectionString: url, options: '-c search_path=read_models' });
-  try {
-    const { rows: tables } = await pool.query<{ table_name: string }>(
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'read_models' AND table_name <> 'rm_schema_migrations' ORDER BY 1`,
-    );
-    const result: Record<string, unknown[]> = {};
-    for (const { table_name } of tables) {
-      const { rows } = await pool.query(`SELECT * FROM ${table_name}`);
-      result[table_name] = rows
-        .map((row: Record<string, unknown>) => {
-          delete row.updated_at;
-          return JSON.stringify(row);
-        })
-        .sort();
-    }
-    return result;
-  } finally {
-    await pool.end();
-  }
-}
 
 describe('rebuilding the read models', () => {
   let testApp: TestApp;
@@ -54,7 +32,7 @@ describe('rebuilding the read models', () => {
   });
 
   it('yields identical rows, table by table, while the API keeps answering; then follows on live', async () => {
-    const before = await snapshot(testApp.database.url);
+    const before = await readModelSnapshot(testApp.database.url);
     expect(before.rm_breaches.length).toBeGreaterThan(0);
     expect(before.rm_requests.length).toBeGreaterThan(0);
     expect(before.rm_capacity_history.length).toBeGreaterThan(0);
@@ -83,7 +61,7 @@ describe('rebuilding the read models', () => {
       expect(answer.body.items).toHaveLength(before.rm_breaches.length);
     }
 
-    expect(await snapshot(testApp.database.url)).toEqual(before);
+    expect(await readModelSnapshot(testApp.database.url)).toEqual(before);
 
     // The live projector follows on into the rebuilt tables.
     const requestId = await s.request();
@@ -94,7 +72,7 @@ describe('rebuilding the read models', () => {
   });
 
   it('resumes after a projection fails mid-batch without applying anything twice', async () => {
-    const before = await snapshot(testApp.database.url);
+    const before = await readModelSnapshot(testApp.database.url);
     const pool = new Pool({ connectionString: testApp.database.url, options: '-c search_path=read_models' });
     try {
       await pool.query('UPDATE rm_checkpoints SET position = 0');
@@ -117,7 +95,7 @@ describe('rebuilding the read models', () => {
       expect(await projector.catchUp(10_000)).toBe(true);
       await projector.stop();
       expect(failures).toBeGreaterThan(2);
-      expect(await snapshot(testApp.database.url)).toEqual(before);
+      expect(await readModelSnapshot(testApp.database.url)).toEqual(before);
     } finally {
       await pool.end();
     }

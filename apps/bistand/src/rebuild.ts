@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     process.stderr.write(`Rebuilding read models from the events (${database.description})\n`);
     const result = await rebuildReadModels({ store, databaseUrl: database.url, projections: ALL_PROJECTIONS,
       onProgress: progressBar(),
-      onIndexing: () => process.stderr.write('\nBuilding the query indexes and planner statistics...'),
+      onWriting: () => process.stderr.write('\nWriting the rows, then their indexes and planner statistics...'),
     });
     process.stderr.write(`\nRebuilt ${result.events.toLocaleString('en-US')} events in ${result.seconds.toFixed(1)} s (${Math.round(result.events / Math.max(result.seconds, 1e-9)).toLocaleString('en-US')} events/s); the new read models are live.\n`);
   } finally {

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { RecordedEvent } from '@bistand/event-store/event-store.port';
+import type { RowShape } from './table-rows';
 
 /**
  * A read model kept in PostgreSQL. The projector hands it batches of events inside a transaction
@@ -11,4 +12,27 @@ export interface Projection {
   /** The event types it handles, written out; others only move the checkpoint. */
   handles: readonly string[];
   apply(client: PoolClient, events: RecordedEvent[]): Promise<void>;
+  /**
+   * Starts a rebuild from no rows at all: the same fold as `apply`, kept in memory across every
+   * batch, and each row written once at the end instead of once per batch that touched it.
+   */
+  rebuild(): ProjectionRebuild;
+}
+
+export interface ProjectionRebuild {
+  /** Folds the next events (in store order, only the types the projection handles). */
+  add(events: RecordedEvent[]): void;
+  /** Writes every row into the projection's empty tables, as many side by side as it can. */
+  write(tables: RebuildTables): Promise<void>;
+}
+
+/**
+ * The fresh tables of a rebuild. They are not live until the rebuild swaps them in whole, so
+ * nothing needs a transaction, and each table gets its indexes as soon as its rows are in.
+ */
+export interface RebuildTables {
+  /** Fills an empty table with rows. */
+  copy(shape: RowShape, rows: readonly object[]): Promise<void>;
+  /** Runs a statement that fills the empty tables `filled` from others already written. */
+  fill(sql: string, filled: readonly string[]): Promise<void>;
 }

@@ -33,6 +33,9 @@ export const STATISTICS_TABLES: readonly StatisticsTable[] = [
   { table: 'rm_stats_region_daily', period: 'day', place: ['region'] },
 ];
 
+/** Every table of statistics: the ones kept per period and place, and the offer delays per hour. */
+export const ALL_STATISTICS_TABLES: readonly string[] = [...STATISTICS_TABLES.map((table) => table.table), 'rm_stats_region_offer_delays'];
+
 /** A statistics table's primary key: its period and the finest place it counts per. */
 export function statisticsKey({ period, place }: StatisticsTable): string {
   return `${period}, ${place[place.length - 1]}`;
@@ -111,25 +114,6 @@ export function osloMonth(instant: string): string {
 export function osloPeriod(period: 'month' | 'day', instant: string): string {
   return period === 'month' ? osloMonth(instant) : `(${instant} AT TIME ZONE 'Europe/Oslo')::date`;
 }
-
-/**
- * Indexes only the queries read (the projections never look rows up through them): a rebuild
- * creates them after the rows are in, which is several times cheaper than keeping them up row by row.
- */
-export const QUERY_INDEXES = [
-  'rm_requests_list',
-  'rm_requests_pending_deadline',
-  'rm_requests_requested_at',
-  'rm_requests_offer_delay',
-  'rm_requests_municipality_delay',
-  'rm_breaches_list',
-  'rm_breaches_request',
-  'rm_breaches_region',
-  'rm_breaches_municipality',
-  'rm_breaches_type',
-  'rm_capacity_history_range',
-  'rm_facility_offers_facility',
-] as const;
 
 /** Tables of the read side. Checkpoints live beside the rows they vouch for. */
 export const readModelMigrations: Migration[] = [

@@ -2,9 +2,9 @@ import { Pool } from 'pg';
 import type { EventStore, Position } from '@bistand/event-store/event-store.port';
 import { inTransaction } from '@bistand/database/transaction';
 import { migrate } from '@bistand/event-store/postgres/migrator';
-import type { Projection } from './projection';
-import { applyBatch, loadCheckpoint } from './projector';
-import { QUERY_INDEXES, READ_MODEL_SCHEMA, readModelMigrations } from './read-model-schema';
+import type { Projection, RebuildTables } from './projection';
+import { READ_MODEL_SCHEMA, readModelMigrations } from './read-model-schema';
+import { copyAll } from './table-rows';
 
 export interface RebuildProgress {
   events: number;
@@ -14,25 +14,33 @@ export interface RebuildProgress {
   elapsedSeconds: number;
 }
 
-const REBUILD_BATCH = 20_000;
+/** Events per read from the store. */
+const REBUILD_BATCH = 5_000;
+/** Events folded between looks at the socket. */
+const FOLD_SLICE = 500;
 
 /**
  * Rebuilds every read model from the events into a fresh schema beside the live one, then swaps
  * the two in one transaction. The API keeps answering from the old tables until the swap; the live
  * projector notices the new checkpoints and follows on from them.
+ *
+ * Each projection folds every event in memory (as its live batches would, without reading or
+ * writing rows between them) and then writes each row once, with COPY, into tables without
+ * indexes; each table gets its indexes and planner statistics as soon as its rows are in. Memory
+ * grows with the read models' rows (about 1.5 KB per request).
  */
 export async function rebuildReadModels(options: {
   store: EventStore;
   databaseUrl: string;
   projections: readonly Projection[];
   onProgress?: (progress: RebuildProgress) => void;
-  /** Called when every event is in and the query indexes are being built. */
-  onIndexing?: () => void;
+  /** Called when every event is folded and the rows are being written and indexed. */
+  onWriting?: () => void;
 }): Promise<{ events: number; seconds: number }> {
   const next = `${READ_MODEL_SCHEMA}_next`;
   const admin = new Pool({ connectionString: options.databaseUrl, max: 2 });
-  // The new schema is not live until the swap: its batches need not wait for the disk, and its indexes may take more memory.
-  const target = new Pool({ connectionString: options.databaseUrl, max: 4, options: `-c search_path=${next} -c synchronous_commit=off -c maintenance_work_mem=256MB` });
+  // The new schema is not live until the swap: its writes need not wait for the disk, and its indexes may take more memory.
+  const target = new Pool({ connectionString: options.databaseUrl, max: 6, options: `-c search_path=${next} -c synchronous_commit=off -c maintenance_work_mem=256MB` });
   for (const pool of [admin, target]) pool.on('error', () => undefined);
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -40,27 +48,56 @@ export async function rebuildReadModels(options: {
     await admin.query(`DROP SCHEMA IF EXISTS ${next} CASCADE`);
     await admin.query(`CREATE SCHEMA ${next}`);
     await migrate(target, 'rm_schema_migrations', readModelMigrations);
-    const deferred = await dropQueryIndexes(target, next);
-    // Unlogged while filling: a crash mid-rebuild only means running it again. Logged again before the swap.
-    const tables = await makeUnlogged(target, next);
-    let after = await loadCheckpoint(target, options.projections);
+    const indexes = await dropIndexes(target, next);
+
+    const rebuilds = options.projections.map((projection) => ({ projection, rebuild: projection.rebuild() }));
     const head = await options.store.headPosition();
+    let after = 0n;
     let events = 0;
-    // Reading the next batch overlaps with applying this one.
+    // Reading the next batch overlaps with folding this one.
     let reading = options.store.readAll({ after, maxCount: REBUILD_BATCH });
     for (;;) {
       const batch = await reading;
       if (batch.length === 0) break;
       after = batch[batch.length - 1].position;
       reading = options.store.readAll({ after, maxCount: REBUILD_BATCH });
-      await applyBatch(target, options.projections, batch);
+      for (let start = 0; start < batch.length; start += FOLD_SLICE) {
+        const slice = batch.slice(start, start + FOLD_SLICE);
+        for (const { projection, rebuild } of rebuilds) rebuild.add(slice.filter((event) => projection.handles.includes(event.type)));
+        // Lets the next batch's rows come in meanwhile: folding without a pause fills the socket, and the server waits.
+        await new Promise(setImmediate);
+      }
       events += batch.length;
       options.onProgress?.({ events, position: after, target: head, elapsedSeconds: elapsed() });
     }
-    options.onIndexing?.();
-    await Promise.all(tables.map((table) => target.query(`ALTER TABLE ${next}.${table} SET LOGGED`)));
-    await Promise.all(deferred.map((definition) => target.query(definition)));
-    await analyzeSchema(target, next);
+
+    options.onWriting?.();
+    const indexed = new Map<string, Promise<void>>();
+    /** Builds a table's indexes and planner statistics, once, when its rows are in. */
+    const finish = (table: string) => {
+      if (!indexed.has(table)) {
+        indexed.set(table, (async () => {
+          await Promise.all((indexes.get(table) ?? []).map((statement) => target.query(statement)));
+          await target.query(`ANALYZE ${next}.${table}`);
+        })());
+      }
+      return indexed.get(table)!;
+    };
+    const tables: RebuildTables = {
+      copy: async (shape, rows) => {
+        await copyAll(target, shape, rows);
+        await finish(shape.table);
+      },
+      fill: async (sql, filled) => {
+        await target.query(sql);
+        await Promise.all(filled.map(finish));
+      },
+    };
+    await Promise.all(rebuilds.map(({ rebuild }) => rebuild.write(tables)));
+    await target.query('INSERT INTO rm_checkpoints (projection, position) SELECT unnest($1::text[]), $2', [options.projections.map((p) => p.name), after.toString()]);
+    // Tables no projection wrote to (the checkpoints, any left empty) get their indexes too.
+    await Promise.all((await tablesOf(target, next)).map(finish));
+
     await inTransaction(admin, async (client) => {
       await client.query(`DROP SCHEMA IF EXISTS ${READ_MODEL_SCHEMA}_old CASCADE`);
       const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [READ_MODEL_SCHEMA]);
@@ -75,30 +112,33 @@ export async function rebuildReadModels(options: {
   }
 }
 
-/** Drops the fresh schema's query-only indexes and returns the statements that create them again. */
-async function dropQueryIndexes(pool: Pool, schema: string): Promise<string[]> {
-  const { rows } = await pool.query<{ indexname: string; indexdef: string }>('SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = ANY ($2::text[])', [
-    schema,
-    QUERY_INDEXES,
-  ]);
-  for (const { indexname } of rows) await pool.query(`DROP INDEX ${schema}.${indexname}`);
-  return rows.map((row) => row.indexdef);
-}
-
-/** Planner statistics for the fresh tables, so the first queries after the swap are planned well. */
-async function analyzeSchema(pool: Pool, schema: string): Promise<void> {
-  await Promise.all((await tablesOf(pool, schema)).map((table) => pool.query(`ANALYZE ${schema}.${table}`)));
+/**
+ * Drops every index of the fresh schema's read-model tables, primary keys included, and returns
+ * the statements that build them again, per table: a rebuild never looks rows up, and building an
+ * index over rows already in is several times cheaper than keeping it up row by row.
+ */
+async function dropIndexes(pool: Pool, schema: string): Promise<Map<string, string[]>> {
+  const { rows } = await pool.query<{ table: string; index: string; constraint: string | null; index_def: string; constraint_def: string | null }>(
+    `SELECT t.relname AS table, i.relname AS index, c.conname AS constraint, pg_get_indexdef(i.oid) AS index_def, pg_get_constraintdef(c.oid) AS constraint_def
+       FROM pg_index x
+       JOIN pg_class i ON i.oid = x.indexrelid
+       JOIN pg_class t ON t.oid = x.indrelid
+       JOIN pg_namespace n ON n.oid = t.relnamespace
+       LEFT JOIN pg_constraint c ON c.conindid = i.oid AND c.conrelid = t.oid
+      WHERE n.nspname = $1 AND t.relname <> 'rm_schema_migrations'`,
+    [schema],
+  );
+  const statements = new Map<string, string[]>();
+  for (const row of rows) {
+    await pool.query(row.constraint ? `ALTER TABLE ${schema}.${row.table} DROP CONSTRAINT ${row.constraint}` : `DROP INDEX ${schema}.${row.index}`);
+    const build = row.constraint ? `ALTER TABLE ${schema}.${row.table} ADD CONSTRAINT ${row.constraint} ${row.constraint_def}` : row.index_def;
+    statements.set(row.table, [...(statements.get(row.table) ?? []), build]);
+  }
+  return statements;
 }
 
 /** The tables of a schema. */
 export async function tablesOf(db: Pick<Pool, 'query'>, schema: string): Promise<string[]> {
   const { rows } = await db.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1', [schema]);
   return rows.map((row) => row.tablename);
-}
-
-/** Makes every table of the (still empty) schema unlogged; returns their names. */
-async function makeUnlogged(pool: Pool, schema: string): Promise<string[]> {
-  const tables = await tablesOf(pool, schema);
-  for (const table of tables) await pool.query(`ALTER TABLE ${schema}.${table} SET UNLOGGED`);
-  return tables;
 }

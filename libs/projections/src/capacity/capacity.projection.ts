@@ -2,7 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 import type { RecordedEvent } from '@bistand/event-store/event-store.port';
 import { FacilityEventType as F, type FacilityEvent } from '@bistand/placement/facility/facility.events';
 import { PlacementRequestEventType as T } from '@bistand/placement/placement-request/placement-request.events';
-import type { Projection } from '../projection';
+import type { Projection, RebuildTables } from '../projection';
+import { insertFromJson, type RowShape } from '../table-rows';
 
 /**
  * Facility capacity (PRODUCT.md §5): each facility's places and status from its stream, and the
@@ -33,6 +34,48 @@ export const capacityProjection: Projection = {
     const batch = await CapacityBatch.load(client, events);
     for (const event of events) batch.apply(event);
     await batch.save(client);
+  },
+  rebuild() {
+    const batch = CapacityBatch.empty();
+    return {
+      add: (events) => events.forEach((event) => batch.apply(event)),
+      write: (tables) => batch.saveAll(tables),
+    };
+  },
+};
+
+const OFFER_ROWS: RowShape = { table: 'rm_facility_offers', columns: { offer_id: 'uuid', request_id: 'uuid', facility_id: 'uuid', status: 'text' } };
+
+const FACILITY_ROWS: RowShape = {
+  table: 'rm_facilities',
+  columns: {
+    facility_id: 'uuid',
+    name: 'text',
+    kind: 'text',
+    region: 'text',
+    municipality: 'text',
+    lat: 'float8',
+    lon: 'float8',
+    target_groups: 'text[]',
+    status: 'text',
+    places: 'int',
+    occupied: 'int',
+    reserved: 'int',
+  },
+};
+
+const HISTORY_ROWS: RowShape = {
+  table: 'rm_capacity_history',
+  columns: {
+    facility_id: 'uuid',
+    valid_from: 'timestamptz',
+    valid_to: 'timestamptz',
+    region: 'text',
+    kind: 'text',
+    status: 'text',
+    places: 'int',
+    occupied: 'int',
+    reserved: 'int',
   },
 };
 
@@ -94,6 +137,11 @@ class CapacityBatch {
     private readonly openVersions: Map<string, Version>,
   ) {
     for (const offer of offers.values()) this.offersByRequest.set(offer.request_id, [...(this.offersByRequest.get(offer.request_id) ?? []), offer.offer_id]);
+  }
+
+  /** A batch over no stored rows: a rebuild applies every event to one. */
+  static empty(): CapacityBatch {
+    return new CapacityBatch(new Map(), new Map(), new Map());
   }
 
   /** Reads the rows this batch can touch: its facilities, and the offers of its requests. */
@@ -198,48 +246,47 @@ class CapacityBatch {
     this.latestVersion.set(facilityId, version);
   }
 
+  /** Writes what the batch changed over the stored rows, and closes the facilities' open versions it follows on from. */
   async save(client: PoolClient): Promise<void> {
-    const offers = [...this.changedOffers].map((id) => this.offers.get(id)!);
-    if (offers.length > 0) {
-      await client.query(
-        `INSERT INTO rm_facility_offers (offer_id, request_id, facility_id, status)
-         SELECT * FROM json_to_recordset($1::json) AS o (offer_id uuid, request_id uuid, facility_id uuid, status text)
-         ON CONFLICT (offer_id) DO UPDATE SET status = EXCLUDED.status`,
-        [JSON.stringify(offers)],
-      );
-    }
-    const facilities = [...this.changedFacilities].map((id) => this.facilities.get(id)!);
+    const { offers, facilities, versions } = this.changedRows();
+    if (offers.length > 0) await client.query(insertFromJson(OFFER_ROWS, 'ON CONFLICT (offer_id) DO UPDATE SET status = EXCLUDED.status'), [JSON.stringify(offers)]);
     if (facilities.length > 0) {
       await client.query(
-        `INSERT INTO rm_facilities (facility_id, name, kind, region, municipality, lat, lon, target_groups, status, places, occupied, reserved)
-         SELECT * FROM json_to_recordset($1::json) AS f (facility_id uuid, name text, kind text, region text, municipality text, lat float8, lon float8,
-                         target_groups text[], status text, places int, occupied int, reserved int)
-         ON CONFLICT (facility_id) DO UPDATE SET status = EXCLUDED.status, places = EXCLUDED.places, occupied = EXCLUDED.occupied, reserved = EXCLUDED.reserved`,
+        insertFromJson(FACILITY_ROWS, 'ON CONFLICT (facility_id) DO UPDATE SET status = EXCLUDED.status, places = EXCLUDED.places, occupied = EXCLUDED.occupied, reserved = EXCLUDED.reserved'),
         [JSON.stringify(facilities)],
       );
     }
-    if (this.versions.length === 0) return;
-    // Each version ends where the next one of its facility starts; the newest stays open.
-    const validTo = new Map<Version, Date | null>();
-    const following = new Map<string, Date>();
-    for (const version of [...this.versions].reverse()) {
-      validTo.set(version, following.get(version.facility_id) ?? null);
-      following.set(version.facility_id, version.valid_from);
-    }
-    const rows = this.versions.map((version) => ({ ...version, valid_to: validTo.get(version) ?? null }));
+    if (versions.length === 0) return;
     const firstStart = new Map<string, Date>();
-    for (const version of this.versions) if (!firstStart.has(version.facility_id)) firstStart.set(version.facility_id, version.valid_from);
+    for (const version of versions) if (!firstStart.has(version.facility_id)) firstStart.set(version.facility_id, version.valid_from);
     await client.query(
       `UPDATE rm_capacity_history h SET valid_to = c.valid_to FROM unnest($1::uuid[], $2::timestamptz[]) AS c(facility_id, valid_to)
         WHERE h.facility_id = c.facility_id AND h.valid_to IS NULL`,
       [[...firstStart.keys()], [...firstStart.values()]],
     );
-    await client.query(
-      `INSERT INTO rm_capacity_history (facility_id, valid_from, valid_to, region, kind, status, places, occupied, reserved)
-       SELECT * FROM json_to_recordset($1::json) AS v (facility_id uuid, valid_from timestamptz, valid_to timestamptz, region text, kind text, status text,
-                       places int, occupied int, reserved int)`,
-      [JSON.stringify(rows)],
-    );
+    await client.query(insertFromJson(HISTORY_ROWS), [JSON.stringify(versions)]);
+  }
+
+  /** Writes every row into empty tables (a rebuild: the batch started from nothing). */
+  async saveAll(tables: RebuildTables): Promise<void> {
+    const { offers, facilities, versions } = this.changedRows();
+    await Promise.all([tables.copy(OFFER_ROWS, offers), tables.copy(FACILITY_ROWS, facilities), tables.copy(HISTORY_ROWS, versions)]);
+  }
+
+  private changedRows(): { offers: OfferRow[]; facilities: FacilityRow[]; versions: (Version & { valid_to: Date | null })[] } {
+    // Each version ends where the next one of its facility starts; the newest stays open.
+    const validTo = new Map<Version, Date | null>();
+    const following = new Map<string, Date>();
+    for (let i = this.versions.length - 1; i >= 0; i--) {
+      const version = this.versions[i];
+      validTo.set(version, following.get(version.facility_id) ?? null);
+      following.set(version.facility_id, version.valid_from);
+    }
+    return {
+      offers: [...this.changedOffers].map((id) => this.offers.get(id)!),
+      facilities: [...this.changedFacilities].map((id) => this.facilities.get(id)!),
+      versions: this.versions.map((version) => ({ ...version, valid_to: validTo.get(version) ?? null })),
+    };
   }
 }
 

@@ -1,12 +1,13 @@
 import type { PoolClient } from 'pg';
 import type { RecordedEvent } from '@bistand/event-store/event-store.port';
 import { policyInForce } from '@bistand/placement/breach-policy';
-import { BREACH_TYPES, breachId, findBreaches, type BreachFinding } from '@bistand/placement/breach-rules';
+import { BREACH_TYPES, breachId, findBreaches, type BreachType } from '@bistand/placement/breach-rules';
 import { offerDeadline } from '@bistand/placement/offer-deadline';
 import { PlacementRequestEventType as T, type PlacementRequestEvent } from '@bistand/placement/placement-request/placement-request.events';
 import { evolvePlacementRequest, initialPlacementRequestState, type OpenPlacementRequest, type PlacementRequestState } from '@bistand/placement/placement-request/placement-request.state';
+import { insertFromJson, withColumns, type RowShape } from '../table-rows';
 import type { Projection } from '../projection';
-import { breachCounter, osloMonth, osloPeriod, REQUEST_COUNTERS, retractedCounter, STATISTICS_TABLES, statisticsKey } from '../read-model-schema';
+import { ALL_STATISTICS_TABLES, breachCounter, osloMonth, osloPeriod, REQUEST_COUNTERS, retractedCounter, STATISTICS_FROM_ROWS, STATISTICS_TABLES, statisticsKey } from '../read-model-schema';
 import { stateFromJson, stateToJson } from './request-state-json';
 
 /**
@@ -18,62 +19,150 @@ export const requestsProjection: Projection = {
   name: 'requests-and-breaches',
   handles: Object.values(T),
   async apply(client: PoolClient, events: RecordedEvent[]): Promise<void> {
-    const requestIds = [...new Set(events.map((event) => (event.data as { requestId: string }).requestId))];
-    const { rows } = await client.query<{ request_id: string; state: unknown; offer_deadline: Date; deadline_policy: string; recorded_at: Date }>(
-      'SELECT request_id, state, offer_deadline, deadline_policy, recorded_at FROM rm_requests WHERE request_id = ANY ($1::uuid[])',
-      [requestIds],
-    );
-    const known = new Map(rows.map((row) => [row.request_id, { state: stateFromJson(row.state), deadline: row.offer_deadline, policy: row.deadline_policy, recordedAt: row.recorded_at }]));
-    const figuresBefore = new Map([...known].flatMap(([id, entry]) => (entry.state.exists ? [[id, requestFigures({ ...entry, state: entry.state })] as const] : [])));
-    const changed = new Map<string, bigint>();
-
+    const known = await loadRequests(client, events);
+    const figuresBefore = new Map([...known].map(([id, entry]) => [id, requestFigures(entry)]));
     const breaches: BreachRow[] = [];
     const retractions: { id: string; at: Date }[] = [];
-    for (const recorded of events) {
-      const event = { type: recorded.type, data: recorded.data } as PlacementRequestEvent;
-      const requestId = event.data.requestId;
-      const occurredAt = businessTime(recorded);
-      const recordedAt = recordedTime(recorded);
-      const before = known.get(requestId);
-      const state: PlacementRequestState = evolvePlacementRequest(before?.state ?? initialPlacementRequestState, { ...event, eventId: recorded.eventId, occurredAt });
-      if (!state.exists) continue;
-      let entry = before;
-      if (event.type === T.PlacementRequested) {
-        const policy = policyInForce(recordedAt);
-        entry = { state, deadline: offerDeadline({ urgency: state.urgency, requestedAt: state.requestedAt, neededBy: state.neededBy }, policy), policy: policy.version, recordedAt };
-      }
-      if (!entry) continue;
-      known.set(requestId, { ...entry, state });
-      changed.set(requestId, recorded.position);
-      if (event.type === T.OfferDeadlineMissRetracted) {
-        retractions.push({ id: breachId(requestId, 'NO_OFFER_BEFORE_DEADLINE', null), at: recordedAt });
-        continue;
-      }
-      for (const finding of findBreaches(state, event, occurredAt, policyInForce(recordedAt))) {
-        breaches.push({ id: breachId(requestId, finding.type, finding.offerId), request: state, finding, recordedAt, position: recorded.position });
-      }
-    }
+    const fold = new RequestFold(known, { breach: (row) => breaches.push(row), retraction: (id, at) => retractions.push({ id, at }) });
+    for (const event of events) fold.apply(event);
 
     await insertBreaches(client, breaches);
     // A retraction can follow its breach within the same batch, so it is applied after the inserts.
     await retractBreaches(client, retractions);
-    const entries = [...changed].flatMap(([requestId, position]) => {
+    const changes = [...fold.changed].map(([requestId, position]) => {
       const entry = known.get(requestId)!;
-      if (!entry.state.exists) return [];
-      const now = { ...entry, state: entry.state, position };
-      return [{ ...now, figures: requestFigures(now) }];
+      const figures = requestFigures(entry);
+      return { row: requestRow(entry, position, figures), before: figuresBefore.get(requestId), figures };
     });
-    await upsertRequests(client, entries);
-    await addRequestStatistics(client, entries.map((entry) => [figuresBefore.get(entry.state.requestId), entry.figures]));
+    await upsertRequests(client, changes.map((change) => change.row));
+    await addRequestStatistics(client, changes.map((change) => [change.before, change.figures]));
+  },
+  rebuild() {
+    const breaches = new Map<string, BreachRow & { retracted: boolean; retracted_at: Date | null }>();
+    const fold = new RequestFold(new Map(), {
+      // As in the register: the first breach of an id stands, and its first retraction counts.
+      breach: (row) => breaches.has(row.id) || breaches.set(row.id, { ...row, retracted: false, retracted_at: null }),
+      retraction: (id, at) => {
+        const breach = breaches.get(id);
+        if (breach && !breach.retracted) Object.assign(breach, { retracted: true, retracted_at: at });
+      },
+    });
+    return {
+      add: (events) => events.forEach((event) => fold.apply(event)),
+      async write(tables) {
+        await Promise.all([
+          tables.copy(REQUEST_ROWS, [...fold.changed].map(([requestId, position]) => requestRow(fold.known.get(requestId)!, position))),
+          tables.copy(withColumns(BREACH_ROWS, { retracted: 'boolean', retracted_at: 'timestamptz' }), [...breaches.values()]),
+        ]);
+        // Counted once from the rows: the same figures the live projection keeps by differences (a test compares the two).
+        await tables.fill(STATISTICS_FROM_ROWS, ALL_STATISTICS_TABLES);
+      },
+    };
   },
 };
 
+/** What the register is told while events are folded. */
+interface RegisterChanges {
+  breach(row: BreachRow): void;
+  retraction(id: string, at: Date): void;
+}
+
+/**
+ * Folds request events into the known requests (changing `known` in place) and tells the register
+ * what breaches they record: the same steps for a live batch and for a rebuild.
+ */
+class RequestFold {
+  /** The requests this fold changed, each with the position of the last event that did. */
+  readonly changed = new Map<string, bigint>();
+
+  constructor(
+    readonly known: Map<string, RequestEntry>,
+    private readonly register: RegisterChanges,
+  ) {}
+
+  apply(recorded: RecordedEvent): void {
+    const event = { type: recorded.type, data: recorded.data } as PlacementRequestEvent;
+    const requestId = event.data.requestId;
+    const occurredAt = businessTime(recorded);
+    const recordedAt = recordedTime(recorded);
+    const before = this.known.get(requestId);
+    const state: PlacementRequestState = evolvePlacementRequest(before?.state ?? initialPlacementRequestState, { ...event, eventId: recorded.eventId, occurredAt });
+    if (!state.exists) return;
+    let entry = before;
+    if (event.type === T.PlacementRequested) {
+      const policy = policyInForce(recordedAt);
+      entry = { state, deadline: offerDeadline({ urgency: state.urgency, requestedAt: state.requestedAt, neededBy: state.neededBy }, policy), policy: policy.version, recordedAt };
+    }
+    if (!entry) return;
+    this.known.set(requestId, { ...entry, state });
+    this.changed.set(requestId, recorded.position);
+    if (event.type === T.OfferDeadlineMissRetracted) {
+      this.register.retraction(breachId(requestId, 'NO_OFFER_BEFORE_DEADLINE', null), recordedAt);
+      return;
+    }
+    for (const finding of findBreaches(state, event, occurredAt, policyInForce(recordedAt))) {
+      this.register.breach({
+        id: breachId(requestId, finding.type, finding.offerId),
+        request_id: requestId,
+        type: finding.type,
+        occurred_at: finding.occurredAt,
+        recorded_at: recordedAt,
+        region: state.region,
+        municipality: state.municipality,
+        urgency: state.urgency,
+        placement_kind: state.placementKind,
+        offer_id: finding.offerId,
+        policy_version: finding.policyVersion,
+        position: recorded.position.toString(),
+      });
+    }
+  }
+}
+
+/** The stored rows of the requests a batch's events belong to. */
+async function loadRequests(client: PoolClient, events: RecordedEvent[]): Promise<Map<string, RequestEntry>> {
+  const requestIds = [...new Set(events.map((event) => (event.data as { requestId: string }).requestId))];
+  const { rows } = await client.query<{ request_id: string; state: unknown; offer_deadline: Date; deadline_policy: string; recorded_at: Date }>(
+    'SELECT request_id, state, offer_deadline, deadline_policy, recorded_at FROM rm_requests WHERE request_id = ANY ($1::uuid[])',
+    [requestIds],
+  );
+  return new Map(
+    rows.map((row) => [row.request_id, { state: stateFromJson(row.state) as OpenPlacementRequest, deadline: row.offer_deadline, policy: row.deadline_policy, recordedAt: row.recorded_at }]),
+  );
+}
+
+const BREACH_ROWS: RowShape = {
+  table: 'rm_breaches',
+  columns: {
+    id: 'uuid',
+    request_id: 'uuid',
+    type: 'text',
+    occurred_at: 'timestamptz',
+    recorded_at: 'timestamptz',
+    region: 'text',
+    municipality: 'text',
+    urgency: 'text',
+    placement_kind: 'text',
+    offer_id: 'uuid',
+    policy_version: 'text',
+    position: 'bigint',
+  },
+};
+
+/** A row of `rm_breaches` as written (retraction marks aside). */
 interface BreachRow {
   id: string;
-  request: OpenPlacementRequest;
-  finding: BreachFinding;
-  recordedAt: Date;
-  position: bigint;
+  request_id: string;
+  type: BreachType;
+  occurred_at: Date;
+  recorded_at: Date;
+  region: string;
+  municipality: string;
+  urgency: string;
+  placement_kind: string;
+  offer_id: string | null;
+  policy_version: string;
+  position: string;
 }
 
 /**
@@ -111,31 +200,10 @@ async function insertBreaches(client: PoolClient, found: BreachRow[]): Promise<v
   if (rows.length === 0) return;
   await client.query(
     `WITH inserted AS (
-       INSERT INTO rm_breaches (id, request_id, type, occurred_at, recorded_at, region, municipality, urgency, placement_kind, offer_id, policy_version, position)
-       SELECT * FROM json_to_recordset($1::json) AS r (id uuid, request_id uuid, type text, occurred_at timestamptz, recorded_at timestamptz, region text,
-                            municipality text, urgency text, placement_kind text, offer_id uuid, policy_version text, position bigint)
-       ON CONFLICT (id) DO NOTHING
-       RETURNING occurred_at, region, municipality, type
+       ${insertFromJson(BREACH_ROWS, 'ON CONFLICT (id) DO NOTHING RETURNING occurred_at, region, municipality, type')}
      )
      ${countBreaches('inserted', 1, 0)}`,
-    [
-      JSON.stringify(
-        rows.map((r) => ({
-          id: r.id,
-          request_id: r.request.requestId,
-          type: r.finding.type,
-          occurred_at: r.finding.occurredAt,
-          recorded_at: r.recordedAt,
-          region: r.request.region,
-          municipality: r.request.municipality,
-          urgency: r.request.urgency,
-          placement_kind: r.request.placementKind,
-          offer_id: r.finding.offerId,
-          policy_version: r.finding.policyVersion,
-          position: r.position.toString(),
-        })),
-      ),
-    ],
+    [JSON.stringify(rows)],
   );
 }
 
@@ -160,12 +228,34 @@ interface RequestEntry {
   deadline: Date;
   policy: string;
   recordedAt: Date;
-  position: bigint;
 }
 
-async function upsertRequests(client: PoolClient, entries: (RequestEntry & { figures: RequestFigures })[]): Promise<void> {
-  if (entries.length === 0) return;
-  const rows = entries.map(({ state, deadline, policy, recordedAt, position, figures }) => ({
+const REQUEST_ROWS: RowShape = {
+  table: 'rm_requests',
+  columns: {
+    request_id: 'uuid',
+    municipality: 'text',
+    region: 'text',
+    urgency: 'text',
+    status: 'text',
+    requested_at: 'timestamptz',
+    recorded_at: 'timestamptz',
+    first_offer_at: 'timestamptz',
+    offer_deadline: 'timestamptz',
+    deadline_policy: 'text',
+    deadline_state: 'text',
+    placed_far: 'boolean',
+    outside_home_region: 'boolean',
+    hours_to_first_offer: 'float8',
+    state: 'jsonb',
+    position: 'bigint',
+  },
+};
+
+/** A request's row in `rm_requests` after the event at `position`. */
+function requestRow(entry: RequestEntry, position: bigint, figures = requestFigures(entry)): Record<keyof (typeof REQUEST_ROWS)['columns'], unknown> {
+  const { state, deadline, policy, recordedAt } = entry;
+  return {
     request_id: state.requestId,
     municipality: state.municipality,
     region: state.region,
@@ -182,17 +272,18 @@ async function upsertRequests(client: PoolClient, entries: (RequestEntry & { fig
     hours_to_first_offer: figures.hoursToFirstOffer,
     state: stateToJson(state),
     position: position.toString(),
-  }));
-  // The rows travel as one JSON document: one native JSON.stringify instead of escaping every element of sixteen arrays.
+  };
+}
+
+async function upsertRequests(client: PoolClient, rows: object[]): Promise<void> {
+  if (rows.length === 0) return;
   await client.query(
-    `INSERT INTO rm_requests (request_id, municipality, region, urgency, status, requested_at, recorded_at, first_offer_at, offer_deadline, deadline_policy,
-                              deadline_state, placed_far, outside_home_region, hours_to_first_offer, state, position)
-     SELECT * FROM json_to_recordset($1::json) AS r (request_id uuid, municipality text, region text, urgency text, status text, requested_at timestamptz,
-                          recorded_at timestamptz, first_offer_at timestamptz, offer_deadline timestamptz, deadline_policy text, deadline_state text,
-                          placed_far boolean, outside_home_region boolean, hours_to_first_offer float8, state jsonb, position bigint)
-     ON CONFLICT (request_id) DO UPDATE SET status = EXCLUDED.status, first_offer_at = EXCLUDED.first_offer_at, deadline_state = EXCLUDED.deadline_state,
-       placed_far = EXCLUDED.placed_far, outside_home_region = EXCLUDED.outside_home_region, hours_to_first_offer = EXCLUDED.hours_to_first_offer,
-       state = EXCLUDED.state, position = EXCLUDED.position`,
+    insertFromJson(
+      REQUEST_ROWS,
+      `ON CONFLICT (request_id) DO UPDATE SET status = EXCLUDED.status, first_offer_at = EXCLUDED.first_offer_at, deadline_state = EXCLUDED.deadline_state,
+         placed_far = EXCLUDED.placed_far, outside_home_region = EXCLUDED.outside_home_region, hours_to_first_offer = EXCLUDED.hours_to_first_offer,
+         state = EXCLUDED.state, position = EXCLUDED.position`,
+    ),
     [JSON.stringify(rows)],
   );
 }
@@ -209,7 +300,7 @@ interface RequestFigures {
   outsideHomeRegion: boolean | null;
 }
 
-function requestFigures({ state, deadline, recordedAt }: Omit<RequestEntry, 'position'>): RequestFigures {
+function requestFigures({ state, deadline, recordedAt }: RequestEntry): RequestFigures {
   const firstOfferAt = state.offers.reduce<Date | null>((first, offer) => (first === null || offer.occurredAt < first ? offer.occurredAt : first), null);
   return {
     requestedAt: state.requestedAt,
