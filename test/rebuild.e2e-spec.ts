@@ -71,6 +71,33 @@ describe('rebuilding the read models', () => {
     expect(view.body.breaches.map((b: { type: string }) => b.type)).toEqual(['NO_OFFER_DECLARED']);
   });
 
+  it('leaves the live read models alone when a rebuild fails with its COPYs open', async () => {
+    const before = await readModelSnapshot(testApp.database.url);
+    const store = testApp.app.get<EventStore>(EVENT_STORE);
+    // Both rebuilds open their COPYs before folding (closed history rows and final breaches go out while they fold); folding then fails.
+    const failing = ALL_PROJECTIONS.map((projection) =>
+      projection.name === 'requests-and-breaches'
+        ? {
+            ...projection,
+            rebuild: (tables: Parameters<typeof projection.rebuild>[0]) => ({
+              ...projection.rebuild(tables),
+              add: () => {
+                throw new Error('fold failed');
+              },
+            }),
+          }
+        : projection,
+    );
+    await expect(rebuildReadModels({ store, databaseUrl: testApp.database.url, projections: failing })).rejects.toThrow('fold failed');
+    expect(await readModelSnapshot(testApp.database.url)).toEqual(before);
+    const answer = await s.get('/v1/breaches?limit=500&includeRetracted=true', 'auditor');
+    expect(answer.status).toBe(200);
+    expect(answer.body.items).toHaveLength(before.rm_breaches.length);
+    // And the next rebuild starts over cleanly.
+    await rebuildReadModels({ store, databaseUrl: testApp.database.url, projections: ALL_PROJECTIONS });
+    expect(await readModelSnapshot(testApp.database.url)).toEqual(before);
+  });
+
   it('resumes after a projection fails mid-batch without applying anything twice', async () => {
     const before = await readModelSnapshot(testApp.database.url);
     const pool = new Pool({ connectionString: testApp.database.url, options: '-c search_path=read_models' });

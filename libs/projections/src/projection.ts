@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { RecordedEvent } from '@bistand/event-store/event-store.port';
-import type { RowShape } from './table-rows';
+import type { RowShape, RowStream } from './table-rows';
 
 /**
  * A read model kept in PostgreSQL. The projector hands it batches of events inside a transaction
@@ -13,17 +13,17 @@ export interface Projection {
   handles: readonly string[];
   apply(client: PoolClient, events: RecordedEvent[]): Promise<void>;
   /**
-   * Starts a rebuild from no rows at all: the same fold as `apply`, kept in memory across every
-   * batch, and each row written once at the end instead of once per batch that touched it.
+   * Starts a rebuild into empty `tables`: the same fold as `apply`, kept in memory across every
+   * batch, and each row written once (rows that can no longer change may go out while it folds).
    */
-  rebuild(): ProjectionRebuild;
+  rebuild(tables: RebuildTables): ProjectionRebuild;
 }
 
 export interface ProjectionRebuild {
   /** Folds the next events (in store order, only the types the projection handles). */
   add(events: RecordedEvent[]): void;
-  /** Writes every row into the projection's empty tables, as many side by side as it can. */
-  write(tables: RebuildTables): Promise<void>;
+  /** Writes the rest of the rows, as many tables side by side as it can. */
+  write(): Promise<void>;
 }
 
 /**
@@ -31,6 +31,8 @@ export interface ProjectionRebuild {
  * nothing needs a transaction, and each table gets its indexes as soon as its rows are in.
  */
 export interface RebuildTables {
+  /** Starts filling an empty table; it is indexed when the stream ends. */
+  stream(shape: RowShape): RowStream;
   /** Fills an empty table with rows. */
   copy(shape: RowShape, rows: readonly object[]): Promise<void>;
   /** Runs a statement that fills the empty tables `filled` from others already written. */

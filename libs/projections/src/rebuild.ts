@@ -2,9 +2,9 @@ import { Pool } from 'pg';
 import type { EventStore, Position } from '@bistand/event-store/event-store.port';
 import { inTransaction } from '@bistand/database/transaction';
 import { migrate } from '@bistand/event-store/postgres/migrator';
-import type { Projection, RebuildTables } from './projection';
+import type { Projection, ProjectionRebuild, RebuildTables } from './projection';
 import { READ_MODEL_SCHEMA, readModelMigrations } from './read-model-schema';
-import { copyAll } from './table-rows';
+import { copyAll, openCopy, type CopyStream } from './table-rows';
 
 export interface RebuildProgress {
   events: number;
@@ -50,53 +50,20 @@ export async function rebuildReadModels(options: {
     await migrate(target, 'rm_schema_migrations', readModelMigrations);
     const indexes = await dropIndexes(target, next);
 
-    const rebuilds = options.projections.map((projection) => ({ projection, rebuild: projection.rebuild() }));
-    const head = await options.store.headPosition();
-    let after = 0n;
-    let events = 0;
-    // Reading the next batch overlaps with folding this one.
-    let reading = options.store.readAll({ after, maxCount: REBUILD_BATCH });
-    for (;;) {
-      const batch = await reading;
-      if (batch.length === 0) break;
-      after = batch[batch.length - 1].position;
-      reading = options.store.readAll({ after, maxCount: REBUILD_BATCH });
-      for (let start = 0; start < batch.length; start += FOLD_SLICE) {
-        const slice = batch.slice(start, start + FOLD_SLICE);
-        for (const { projection, rebuild } of rebuilds) rebuild.add(slice.filter((event) => projection.handles.includes(event.type)));
-        // Lets the next batch's rows come in meanwhile: folding without a pause fills the socket, and the server waits.
-        await new Promise(setImmediate);
-      }
-      events += batch.length;
-      options.onProgress?.({ events, position: after, target: head, elapsedSeconds: elapsed() });
+    const fresh = freshTables(target, next, indexes);
+    const rebuilds = options.projections.map((projection) => ({ projection, rebuild: projection.rebuild(fresh.tables) }));
+    let folded: { events: number; after: Position };
+    try {
+      folded = await foldEvents(options.store, rebuilds, (progress) => options.onProgress?.({ ...progress, elapsedSeconds: elapsed() }));
+      options.onWriting?.();
+      await Promise.all(rebuilds.map(({ rebuild }) => rebuild.write()));
+    } catch (error) {
+      fresh.abort(error as Error);
+      throw error;
     }
-
-    options.onWriting?.();
-    const indexed = new Map<string, Promise<void>>();
-    /** Builds a table's indexes and planner statistics, once, when its rows are in. */
-    const finish = (table: string) => {
-      if (!indexed.has(table)) {
-        indexed.set(table, (async () => {
-          await Promise.all((indexes.get(table) ?? []).map((statement) => target.query(statement)));
-          await target.query(`ANALYZE ${next}.${table}`);
-        })());
-      }
-      return indexed.get(table)!;
-    };
-    const tables: RebuildTables = {
-      copy: async (shape, rows) => {
-        await copyAll(target, shape, rows);
-        await finish(shape.table);
-      },
-      fill: async (sql, filled) => {
-        await target.query(sql);
-        await Promise.all(filled.map(finish));
-      },
-    };
-    await Promise.all(rebuilds.map(({ rebuild }) => rebuild.write(tables)));
-    await target.query('INSERT INTO rm_checkpoints (projection, position) SELECT unnest($1::text[]), $2', [options.projections.map((p) => p.name), after.toString()]);
+    await target.query('INSERT INTO rm_checkpoints (projection, position) SELECT unnest($1::text[]), $2', [options.projections.map((p) => p.name), folded.after.toString()]);
     // Tables no projection wrote to (the checkpoints, any left empty) get their indexes too.
-    await Promise.all((await tablesOf(target, next)).map(finish));
+    await Promise.all((await tablesOf(target, next)).map(fresh.finish));
 
     await inTransaction(admin, async (client) => {
       await client.query(`DROP SCHEMA IF EXISTS ${READ_MODEL_SCHEMA}_old CASCADE`);
@@ -105,11 +72,78 @@ export async function rebuildReadModels(options: {
       await client.query(`ALTER SCHEMA ${next} RENAME TO ${READ_MODEL_SCHEMA}`);
     });
     await admin.query(`DROP SCHEMA IF EXISTS ${READ_MODEL_SCHEMA}_old CASCADE`);
-    return { events, seconds: elapsed() };
+    return { events: folded.events, seconds: elapsed() };
   } finally {
     await target.end();
     await admin.end();
   }
+}
+
+/** Reads every event and hands it to each rebuild that handles it; reading the next batch overlaps with folding this one. */
+async function foldEvents(
+  store: EventStore,
+  rebuilds: { projection: Projection; rebuild: ProjectionRebuild }[],
+  onProgress: (progress: Omit<RebuildProgress, 'elapsedSeconds'>) => void,
+): Promise<{ events: number; after: Position }> {
+  const head = await store.headPosition();
+  let after = 0n;
+  let events = 0;
+  let reading = store.readAll({ after, maxCount: REBUILD_BATCH });
+  for (;;) {
+    const batch = await reading;
+    if (batch.length === 0) return { events, after };
+    after = batch[batch.length - 1].position;
+    reading = store.readAll({ after, maxCount: REBUILD_BATCH });
+    reading.catch(() => undefined); // awaited next round, unless folding this batch fails first
+    for (let start = 0; start < batch.length; start += FOLD_SLICE) {
+      const slice = batch.slice(start, start + FOLD_SLICE);
+      for (const { projection, rebuild } of rebuilds) rebuild.add(slice.filter((event) => projection.handles.includes(event.type)));
+      // Lets the next batch's rows, and rows already sent to COPY, move meanwhile: folding without a pause fills the sockets, and the server waits.
+      await new Promise(setImmediate);
+    }
+    events += batch.length;
+    onProgress({ events, position: after, target: head });
+  }
+}
+
+/**
+ * The rebuild's tables, written with COPY, each indexed and analysed as soon as its rows are in
+ * (`finish`); `abort` cancels the COPYs still open when the rebuild fails.
+ */
+function freshTables(pool: Pool, schema: string, indexes: Map<string, string[]>): { tables: RebuildTables; finish: (table: string) => Promise<void>; abort: (error: Error) => void } {
+  const finished = new Map<string, Promise<void>>();
+  const finish = (table: string) => {
+    if (!finished.has(table)) {
+      finished.set(table, (async () => {
+        await Promise.all((indexes.get(table) ?? []).map((statement) => pool.query(statement)));
+        await pool.query(`ANALYZE ${schema}.${table}`);
+      })());
+    }
+    return finished.get(table)!;
+  };
+  const copies: CopyStream[] = [];
+  const tables: RebuildTables = {
+    stream: (shape) => {
+      const copy = openCopy(pool, shape);
+      copies.push(copy);
+      return {
+        push: (row) => copy.push(row),
+        end: async () => {
+          await copy.end();
+          await finish(shape.table);
+        },
+      };
+    },
+    copy: async (shape, rows) => {
+      await copyAll(pool, shape, rows);
+      await finish(shape.table);
+    },
+    fill: async (sql, filled) => {
+      await pool.query(sql);
+      await Promise.all(filled.map(finish));
+    },
+  };
+  return { tables, finish, abort: (error) => copies.forEach((copy) => copy.abort(error)) };
 }
 
 /**

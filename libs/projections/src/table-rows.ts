@@ -26,33 +26,82 @@ export function withColumns(shape: RowShape, columns: Readonly<Record<string, st
 }
 
 /** Rows per chunk of COPY data handed to the socket. */
-const ROWS_PER_CHUNK = 2_000;
+const ROWS_PER_CHUNK = 1_000;
+
+/** Rows going into a table while the caller goes on. */
+export interface RowStream {
+  /** Adds a row (an object keyed by the shape's column names); it is sent as the event loop turns. */
+  push(row: object): void;
+  /** Ends the stream and resolves once every row is in the table. */
+  end(): Promise<void>;
+}
+
+/** A COPY in progress, which can also be given up. */
+export interface CopyStream extends RowStream {
+  /** Cancels the COPY (nothing of it stays) and closes its connection. */
+  abort(error: Error): void;
+}
 
 /**
- * Writes `rows` (objects keyed by the shape's column names) into an empty table with COPY, on a
- * connection of its own: a rebuild writes whole tables at once, side by side, and COPY's text
- * format is the cheapest way in, for PostgreSQL and for us.
+ * Opens a COPY into a table, on a connection of its own: a rebuild writes whole tables, side by
+ * side and while it still folds events, and COPY's text format is the cheapest way in, for
+ * PostgreSQL and for us.
  */
-export async function copyAll(pool: Pool, shape: RowShape, rows: readonly object[]): Promise<void> {
-  if (rows.length === 0) return;
+export function openCopy(pool: Pool, shape: RowShape): CopyStream {
   const names = Object.keys(shape.columns);
   const kinds = names.map((name) => cellKind(shape.columns[name]));
-  function* chunks(): Generator<string> {
-    for (let start = 0; start < rows.length; start += ROWS_PER_CHUNK) {
-      let text = '';
-      for (const row of rows.slice(start, start + ROWS_PER_CHUNK) as Record<string, unknown>[]) {
-        for (let i = 0; i < names.length; i++) text += (i === 0 ? '' : '\t') + copyCell(kinds[i], row[names[i]]);
-        text += '\n';
-      }
-      yield text;
+  const source = new Readable({ read: () => undefined });
+  source.on('error', () => undefined); // an abort before the COPY started: end() reports it
+  let text = '';
+  let buffered = 0;
+  const flush = () => {
+    if (buffered === 0) return;
+    source.push(text);
+    text = '';
+    buffered = 0;
+  };
+  const copied = (async () => {
+    const client = await pool.connect();
+    try {
+      await pipeline(source, client.query(copyFrom(`COPY ${shape.table} (${names.join(', ')}) FROM STDIN`)));
+    } catch (error) {
+      client.release(error as Error); // the connection is closed, not pooled mid-COPY
+      throw error;
     }
-  }
-  const client = await pool.connect();
-  try {
-    await pipeline(Readable.from(chunks()), client.query(copyFrom(`COPY ${shape.table} (${names.join(', ')}) FROM STDIN`)));
-  } finally {
     client.release();
+  })();
+  copied.catch(() => undefined); // observed by end()
+  return {
+    push(row) {
+      const values = row as Record<string, unknown>;
+      for (let i = 0; i < names.length; i++) text += (i === 0 ? '' : '\t') + copyCell(kinds[i], values[names[i]]);
+      text += '\n';
+      if (++buffered === ROWS_PER_CHUNK) flush();
+    },
+    async end() {
+      flush();
+      source.push(null);
+      await copied;
+    },
+    abort(error) {
+      source.destroy(error);
+    },
+  };
+}
+
+/** Writes `rows` into an empty table with one COPY, letting each chunk go out before formatting the next. */
+export async function copyAll(pool: Pool, shape: RowShape, rows: readonly object[]): Promise<void> {
+  const copy = openCopy(pool, shape);
+  try {
+    for (let i = 0; i < rows.length; i++) {
+      copy.push(rows[i]);
+      if (i % ROWS_PER_CHUNK === ROWS_PER_CHUNK - 1) await new Promise(setImmediate);
+    }
+  } catch (error) {
+    copy.abort(error as Error);
+    throw error;
   }
+  await copy.end();
 }
 
 /** How a column's values are spelled: `plain` types (uuid, numbers) have nothing COPY would read as special, or are rejected by their type's input if they do. */

@@ -3,7 +3,7 @@ import type { RecordedEvent } from '@bistand/event-store/event-store.port';
 import { FacilityEventType as F, type FacilityEvent } from '@bistand/placement/facility/facility.events';
 import { PlacementRequestEventType as T } from '@bistand/placement/placement-request/placement-request.events';
 import type { Projection, RebuildTables } from '../projection';
-import { insertFromJson, type RowShape } from '../table-rows';
+import { insertFromJson, type RowShape, type RowStream } from '../table-rows';
 
 /**
  * Facility capacity (PRODUCT.md §5): each facility's places and status from its stream, and the
@@ -35,11 +35,11 @@ export const capacityProjection: Projection = {
     for (const event of events) batch.apply(event);
     await batch.save(client);
   },
-  rebuild() {
-    const batch = CapacityBatch.empty();
+  rebuild(tables) {
+    const batch = CapacityBatch.forRebuild(tables.stream(HISTORY_ROWS));
     return {
       add: (events) => events.forEach((event) => batch.apply(event)),
-      write: (tables) => batch.saveAll(tables),
+      write: () => batch.saveAll(tables),
     };
   },
 };
@@ -135,13 +135,15 @@ class CapacityBatch {
     private readonly offers: Map<string, OfferRow>,
     private readonly facilities: Map<string, FacilityRow>,
     private readonly openVersions: Map<string, Version>,
+    /** In a rebuild, where each version goes as soon as the next one closes it. */
+    private readonly history?: RowStream,
   ) {
     for (const offer of offers.values()) this.offersByRequest.set(offer.request_id, [...(this.offersByRequest.get(offer.request_id) ?? []), offer.offer_id]);
   }
 
-  /** A batch over no stored rows: a rebuild applies every event to one. */
-  static empty(): CapacityBatch {
-    return new CapacityBatch(new Map(), new Map(), new Map());
+  /** A batch over no stored rows: a rebuild applies every event to one, and writes closed versions to `history` as it goes. */
+  static forRebuild(history: RowStream): CapacityBatch {
+    return new CapacityBatch(new Map(), new Map(), new Map(), history);
   }
 
   /** Reads the rows this batch can touch: its facilities, and the offers of its requests. */
@@ -242,7 +244,8 @@ class CapacityBatch {
     // History rows of one facility need strictly increasing starts, also for events recorded in the same instant.
     const from = last && at.getTime() <= new Date(last.valid_from).getTime() ? new Date(new Date(last.valid_from).getTime() + 1) : at;
     const version = { facility_id: facilityId, valid_from: from, ...numbers };
-    this.versions.push(version);
+    if (!this.history) this.versions.push(version);
+    else if (this.latestVersion.has(facilityId)) this.history.push({ ...this.latestVersion.get(facilityId)!, valid_to: from });
     this.latestVersion.set(facilityId, version);
   }
 
@@ -267,10 +270,10 @@ class CapacityBatch {
     await client.query(insertFromJson(HISTORY_ROWS), [JSON.stringify(versions)]);
   }
 
-  /** Writes every row into empty tables (a rebuild: the batch started from nothing). */
+  /** Writes the rest of a rebuild's rows: every offer and facility, and the versions still open. */
   async saveAll(tables: RebuildTables): Promise<void> {
-    const { offers, facilities, versions } = this.changedRows();
-    await Promise.all([tables.copy(OFFER_ROWS, offers), tables.copy(FACILITY_ROWS, facilities), tables.copy(HISTORY_ROWS, versions)]);
+    for (const version of this.latestVersion.values()) this.history!.push({ ...version, valid_to: null });
+    await Promise.all([tables.copy(OFFER_ROWS, [...this.offers.values()]), tables.copy(FACILITY_ROWS, [...this.facilities.values()]), this.history!.end()]);
   }
 
   private changedRows(): { offers: OfferRow[]; facilities: FacilityRow[]; versions: (Version & { valid_to: Date | null })[] } {

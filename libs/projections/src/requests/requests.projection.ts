@@ -37,23 +37,30 @@ export const requestsProjection: Projection = {
     await upsertRequests(client, changes.map((change) => change.row));
     await addRequestStatistics(client, changes.map((change) => [change.before, change.figures]));
   },
-  rebuild() {
-    const breaches = new Map<string, BreachRow & { retracted: boolean; retracted_at: Date | null }>();
+  rebuild(tables) {
+    const breaches = tables.stream(withColumns(BREACH_ROWS, { retracted: 'boolean', retracted_at: 'timestamptz' }));
+    const seen = new Set<string>();
+    const retractable = new Map<string, BreachRow & { retracted: boolean; retracted_at: Date | null }>();
     const fold = new RequestFold(new Map(), {
       // As in the register: the first breach of an id stands, and its first retraction counts.
-      breach: (row) => breaches.has(row.id) || breaches.set(row.id, { ...row, retracted: false, retracted_at: null }),
+      breach: (row) => {
+        if (seen.has(row.id)) return;
+        seen.add(row.id);
+        const stored = { ...row, retracted: false, retracted_at: null };
+        // Only a missed deadline can be retracted later: it waits for the end, every other breach is final and goes out now.
+        if (row.type === 'NO_OFFER_BEFORE_DEADLINE') retractable.set(row.id, stored);
+        else breaches.push(stored);
+      },
       retraction: (id, at) => {
-        const breach = breaches.get(id);
+        const breach = retractable.get(id);
         if (breach && !breach.retracted) Object.assign(breach, { retracted: true, retracted_at: at });
       },
     });
     return {
       add: (events) => events.forEach((event) => fold.apply(event)),
-      async write(tables) {
-        await Promise.all([
-          tables.copy(REQUEST_ROWS, [...fold.changed].map(([requestId, position]) => requestRow(fold.known.get(requestId)!, position))),
-          tables.copy(withColumns(BREACH_ROWS, { retracted: 'boolean', retracted_at: 'timestamptz' }), [...breaches.values()]),
-        ]);
+      async write() {
+        for (const breach of retractable.values()) breaches.push(breach);
+        await Promise.all([tables.copy(REQUEST_ROWS, [...fold.changed].map(([requestId, position]) => requestRow(fold.known.get(requestId)!, position))), breaches.end()]);
         // Counted once from the rows: the same figures the live projection keeps by differences (a test compares the two).
         await tables.fill(STATISTICS_FROM_ROWS, ALL_STATISTICS_TABLES);
       },
