@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Actor } from '@bistand/auth/actor';
+import type { BreachType } from '@bistand/placement/breach-rules';
 import { instantFromQuery } from '@bistand/placement/oslo-time';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../paging';
 import { readScopeCondition } from '../read-scope';
@@ -22,10 +23,11 @@ export interface BreachView {
   retractedAt: string | null;
 }
 
-interface BreachRow {
+/** A row of `rm_breaches`: what the requests projection writes, and the retraction marks. */
+export interface BreachRow {
   id: string;
   request_id: string;
-  type: string;
+  type: BreachType;
   occurred_at: Date;
   recorded_at: Date;
   region: string;
@@ -34,6 +36,8 @@ interface BreachRow {
   placement_kind: string;
   offer_id: string | null;
   policy_version: string;
+  /** The event's position in the store (bigint, as text). */
+  position: string;
   retracted: boolean;
   retracted_at: Date | null;
 }

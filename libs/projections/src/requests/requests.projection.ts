@@ -1,11 +1,12 @@
 import type { PoolClient } from 'pg';
 import type { RecordedEvent } from '@bistand/event-store/event-store.port';
 import { policyInForce } from '@bistand/placement/breach-policy';
-import { BREACH_TYPES, breachId, findBreaches, type BreachType } from '@bistand/placement/breach-rules';
+import { BREACH_TYPES, breachId, findBreaches } from '@bistand/placement/breach-rules';
 import { offerDeadline } from '@bistand/placement/offer-deadline';
 import { PlacementRequestEventType as T, type PlacementRequestEvent } from '@bistand/placement/placement-request/placement-request.events';
 import { evolvePlacementRequest, initialPlacementRequestState, type OpenPlacementRequest, type PlacementRequestState } from '@bistand/placement/placement-request/placement-request.state';
 import { insertFromJson, withColumns, type RowShape } from '../table-rows';
+import type { BreachRow } from '../breaches/breach-register';
 import type { Projection } from '../projection';
 import { ALL_STATISTICS_TABLES, breachCounter, osloMonth, osloPeriod, REQUEST_COUNTERS, retractedCounter, STATISTICS_FROM_ROWS, STATISTICS_TABLES, statisticsKey } from '../read-model-schema';
 import { stateFromJson, stateToJson } from './request-state-json';
@@ -21,7 +22,7 @@ export const requestsProjection: Projection = {
   async apply(client: PoolClient, events: RecordedEvent[]): Promise<void> {
     const known = await loadRequests(client, events);
     const figuresBefore = new Map([...known].map(([id, entry]) => [id, requestFigures(entry)]));
-    const breaches: BreachRow[] = [];
+    const breaches: FoundBreach[] = [];
     const retractions: { id: string; at: Date }[] = [];
     const fold = new RequestFold(known, { breach: (row) => breaches.push(row), retraction: (id, at) => retractions.push({ id, at }) });
     for (const event of events) fold.apply(event);
@@ -40,7 +41,7 @@ export const requestsProjection: Projection = {
   rebuild(tables) {
     const breaches = tables.stream(withColumns(BREACH_ROWS, { retracted: 'boolean', retracted_at: 'timestamptz' }));
     const seen = new Set<string>();
-    const retractable = new Map<string, BreachRow & { retracted: boolean; retracted_at: Date | null }>();
+    const retractable = new Map<string, BreachRow>();
     const fold = new RequestFold(new Map(), {
       // As in the register: the first breach of an id stands, and its first retraction counts.
       breach: (row) => {
@@ -70,7 +71,7 @@ export const requestsProjection: Projection = {
 
 /** What the register is told while events are folded. */
 interface RegisterChanges {
-  breach(row: BreachRow): void;
+  breach(row: FoundBreach): void;
   retraction(id: string, at: Date): void;
 }
 
@@ -156,21 +157,8 @@ const BREACH_ROWS: RowShape = {
   },
 };
 
-/** A row of `rm_breaches` as written (retraction marks aside). */
-interface BreachRow {
-  id: string;
-  request_id: string;
-  type: BreachType;
-  occurred_at: Date;
-  recorded_at: Date;
-  region: string;
-  municipality: string;
-  urgency: string;
-  placement_kind: string;
-  offer_id: string | null;
-  policy_version: string;
-  position: string;
-}
+/** A breach as found, before the register's retraction marks. */
+type FoundBreach = Omit<BreachRow, 'retracted' | 'retracted_at'>;
 
 /**
  * Adds what one statement's RETURNING rows (`changed`: occurred_at, region, municipality, type)
@@ -201,7 +189,7 @@ function addToStatistics(source: string, instant: string, counters: string[], va
   return `, ${inserts.join(', ')} SELECT 1`;
 }
 
-async function insertBreaches(client: PoolClient, found: BreachRow[]): Promise<void> {
+async function insertBreaches(client: PoolClient, found: FoundBreach[]): Promise<void> {
   // One breach per id: the first finding wins (e.g. a mismatched offer, then its refusal as not matching).
   const rows = [...new Map(found.reverse().map((row) => [row.id, row])).values()].reverse();
   if (rows.length === 0) return;
