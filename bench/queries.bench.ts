@@ -17,6 +17,8 @@ async function vacuumReadModels(url: string): Promise<void> {
 }
 
 const TARGET_P95_MS = 20;
+/** Answers per case before measuring. */
+const WARM_UP = 20;
 
 /**
  * `npm run bench -- queries [--events N] [--requests N]`: p95 of the breach list, the statistics and
@@ -53,12 +55,13 @@ export async function main(args: string[]): Promise<void> {
       ];
       for (const [name, path] of cases) {
         const timings: number[] = [];
-        for (let i = 0; i < requests; i++) {
+        // The first answers of each case compile its code paths and warm the pool's connections: not measured.
+        for (let i = -WARM_UP; i < requests; i++) {
           const t0 = performance.now();
-          const response = await fetch(`${bench.baseUrl}${path(i)}`, { headers: { authorization: auditor } });
+          const response = await fetch(`${bench.baseUrl}${path(Math.abs(i))}`, { headers: { authorization: auditor } });
           await response.arrayBuffer();
-          if (!response.ok) throw new Error(`${path(i)}: ${response.status}`);
-          timings.push(performance.now() - t0);
+          if (!response.ok) throw new Error(`${path(Math.abs(i))}: ${response.status}`);
+          if (i >= 0) timings.push(performance.now() - t0);
         }
         const p95 = percentile(timings, 95);
         console.log(`  ${name.padEnd(28)} p50 ${percentile(timings, 50).toFixed(1).padStart(6)} ms  p95 ${p95.toFixed(1).padStart(6)} ms  ${p95 < TARGET_P95_MS ? 'PASS' : 'MISS'} (target < ${TARGET_P95_MS} ms)`);
