@@ -67,11 +67,20 @@ export type Recorded<E> = E & { eventId: string; occurredAt: Date };
 
 export function evolvePlacementRequest(state: PlacementRequestState, event: Recorded<PlacementRequestEvent>): PlacementRequestState {
   if (event.type === T.PlacementRequested) {
-    const { requestId, ...request } = event.data;
+    const request = event.data;
     return {
       exists: true,
-      requestId,
-      ...request,
+      requestId: request.requestId,
+      municipality: request.municipality,
+      region: request.region,
+      childRef: request.childRef,
+      birthYear: request.birthYear,
+      urgency: request.urgency,
+      placementKind: request.placementKind,
+      targetGroup: request.targetGroup,
+      neededBy: request.neededBy,
+      legalBasis: request.legalBasis,
+      childHeard: request.childHeard,
       status: 'requested',
       requestedAt: event.occurredAt,
       offers: [],
@@ -87,8 +96,9 @@ export function evolvePlacementRequest(state: PlacementRequestState, event: Reco
   const next: OpenPlacementRequest = { ...state, lastOccurredAt: bySystem ? state.lastOccurredAt : maxDate(state.lastOccurredAt, event.occurredAt) };
   switch (event.type) {
     case T.OfferMade: {
-      const { requestId: _, facilityTargetGroups: __, overbookReason: ___, ...offer } = event.data;
-      return { ...next, status: 'offered', offers: [...state.offers, { ...offer, status: 'open', occurredAt: event.occurredAt }] };
+      const { offerId, facilityId, facilityKind, facilityRegion, distanceKm, startDate, overbooked } = event.data;
+      const offer: OfferState = { offerId, facilityId, facilityKind, facilityRegion, distanceKm, startDate, overbooked, status: 'open', occurredAt: event.occurredAt };
+      return { ...next, status: 'offered', offers: [...state.offers, offer] };
     }
     case T.OfferAccepted: {
       const offers = state.offers.map((offer): OfferState => {
@@ -108,8 +118,8 @@ export function evolvePlacementRequest(state: PlacementRequestState, event: Reco
     case T.OfferDeadlineMissRetracted:
       return { ...next, missedDeadline: null };
     case T.ChildPlaced: {
-      const { requestId: _, ...placement } = event.data;
-      return { ...next, status: 'placed', placement, offers: setOfferStatus(state.offers, event.data.offerId, 'placed') };
+      const { offerId, facilityId, placedAt, distanceKm, outsideHomeRegion } = event.data;
+      return { ...next, status: 'placed', placement: { offerId, facilityId, placedAt, distanceKm, outsideHomeRegion }, offers: setOfferStatus(state.offers, offerId, 'placed') };
     }
     case T.RequestWithdrawn:
       return { ...next, status: 'withdrawn', withdrawnAt: event.occurredAt };

@@ -239,11 +239,11 @@ class CapacityBatch {
     if (!facility) return;
     this.changedFacilities.add(facilityId);
     const last = this.latestVersion.get(facilityId) ?? this.openVersions.get(facilityId);
-    const numbers = { region: facility.region, kind: facility.kind, status: facility.status, places: facility.places, occupied: facility.occupied, reserved: facility.reserved };
-    if (last && last.status === numbers.status && last.places === numbers.places && last.occupied === numbers.occupied && last.reserved === numbers.reserved) return;
+    const { region, kind, status, places, occupied, reserved } = facility;
+    if (last && last.status === status && last.places === places && last.occupied === occupied && last.reserved === reserved) return;
     // History rows of one facility need strictly increasing starts, also for events recorded in the same instant.
-    const from = last && at.getTime() <= new Date(last.valid_from).getTime() ? new Date(new Date(last.valid_from).getTime() + 1) : at;
-    const version = { facility_id: facilityId, valid_from: from, ...numbers };
+    const from = last && at.getTime() <= last.valid_from.getTime() ? new Date(last.valid_from.getTime() + 1) : at;
+    const version: Version = { facility_id: facilityId, valid_from: from, region, kind, status, places, occupied, reserved };
     if (!this.history) this.versions.push(version);
     else if (this.latestVersion.has(facilityId)) this.history.push({ ...this.latestVersion.get(facilityId)!, valid_to: from });
     this.latestVersion.set(facilityId, version);

@@ -91,18 +91,19 @@ class RequestFold {
   apply(recorded: RecordedEvent): void {
     const event = { type: recorded.type, data: recorded.data } as PlacementRequestEvent;
     const requestId = event.data.requestId;
-    const occurredAt = businessTime(recorded);
-    const recordedAt = recordedTime(recorded);
+    const { occurredAt, recordedAt } = eventTimes(recorded);
     const before = this.known.get(requestId);
     const state: PlacementRequestState = evolvePlacementRequest(before?.state ?? initialPlacementRequestState, { ...event, eventId: recorded.eventId, occurredAt });
     if (!state.exists) return;
-    let entry = before;
     if (event.type === T.PlacementRequested) {
       const policy = policyInForce(recordedAt);
-      entry = { state, deadline: offerDeadline({ urgency: state.urgency, requestedAt: state.requestedAt, neededBy: state.neededBy }, policy), policy: policy.version, recordedAt };
+      const deadline = offerDeadline({ urgency: state.urgency, requestedAt: state.requestedAt, neededBy: state.neededBy }, policy);
+      this.known.set(requestId, { state, deadline, policy: policy.version, recordedAt });
+    } else if (before) {
+      before.state = state; // the entries are this fold's own
+    } else {
+      return;
     }
-    if (!entry) return;
-    this.known.set(requestId, { ...entry, state });
     this.changed.set(requestId, recorded.position);
     if (event.type === T.OfferDeadlineMissRetracted) {
       this.register.retraction(breachId(requestId, 'NO_OFFER_BEFORE_DEADLINE', null), recordedAt);
@@ -384,10 +385,10 @@ function deadlineState(state: OpenPlacementRequest, deadline: Date): 'pending' |
   return 'pending';
 }
 
-function businessTime(recorded: RecordedEvent): Date {
-  return typeof recorded.metadata.occurredAt === 'string' ? new Date(recorded.metadata.occurredAt) : recorded.recordedAt;
-}
-
-function recordedTime(recorded: RecordedEvent): Date {
-  return typeof recorded.metadata.recordedAt === 'string' ? new Date(recorded.metadata.recordedAt) : recorded.recordedAt;
+/** When the event happened (business time) and when it was recorded; one Date when they are the same instant, as they mostly are. */
+function eventTimes(recorded: RecordedEvent): { occurredAt: Date; recordedAt: Date } {
+  const { occurredAt, recordedAt } = recorded.metadata;
+  const recordedInstant = typeof recordedAt === 'string' ? new Date(recordedAt) : recorded.recordedAt;
+  if (typeof occurredAt !== 'string') return { occurredAt: recorded.recordedAt, recordedAt: recordedInstant };
+  return { occurredAt: occurredAt === recordedAt ? recordedInstant : new Date(occurredAt), recordedAt: recordedInstant };
 }
