@@ -25,9 +25,10 @@ const FOLD_SLICE = 500;
  * projector notices the new checkpoints and follows on from them.
  *
  * Each projection folds every event in memory (as its live batches would, without reading or
- * writing rows between them) and then writes each row once, with COPY, into tables without
- * indexes; each table gets its indexes and planner statistics as soon as its rows are in. Memory
- * grows with the read models' rows (about 1.5 KB per request).
+ * writing rows between them) and writes each row once, with COPY, into tables without indexes:
+ * rows that can no longer change while it still folds, the rest at the end. Each table gets its
+ * indexes and planner statistics as soon as its rows are in. Memory grows with the read models
+ * (about 130 MB for a year of the national mix, 200,000 events).
  */
 export async function rebuildReadModels(options: {
   store: EventStore;
