@@ -284,6 +284,7 @@ async function medianHoursToFirstOffer(pool: Pool, actor: Actor, groupBy: GroupB
  */
 async function municipalityMediansOverMonths(pool: Pool, actor: Actor, from: Date | null, to: Date | null, span: Span): Promise<Map<string, number>> {
   const where = new Where(actor);
+  // No scope condition on the rows: the municipalities come from the scoped monthly table, and the index holds no region.
   const inRange = [...(from ? [`AND requested_at >= ${where.value(from)}`] : []), ...(to ? [`AND requested_at < ${where.value(to)}`] : [])];
   const { rows } = await pool.query<{ key: string; median: number | null; found: number; wanted: number }>(
     `WITH counted AS (SELECT municipality AS key, sum(offered)::int AS n FROM rm_stats_municipality WHERE ${where.months(span)} GROUP BY 1)
