@@ -4,6 +4,7 @@ import { AuthModule } from '@bistand/auth/auth.module';
 import { CommandsModule } from '@bistand/commands/commands.module';
 import { IdentityNumberInterceptor } from '@bistand/http/identity-number.interceptor';
 import { ProblemFilter } from '@bistand/http/problem.filter';
+import { OpsModule } from '@bistand/ops/ops.module';
 import { ReadModelsModule } from '@bistand/projections/read-models.module';
 import type { BistandConfig } from '@bistand/config';
 import { EventStoreModule, type EventStoreConnection } from '@bistand/event-store/event-store.module';
@@ -25,7 +26,7 @@ export class AppModule {
         : { kind: 'postgres', connectionString: databaseUrl };
     return {
       module: AppModule,
-      imports: [EventStoreModule.forRoot(eventStore), ReadModelsModule.forRoot(databaseUrl), AuthModule.forRoot(config.jwt), CommandsModule],
+      imports: [OpsModule, EventStoreModule.forRoot(eventStore), ReadModelsModule.forRoot(databaseUrl), AuthModule.forRoot(config.jwt), CommandsModule],
       controllers: [HealthController],
       providers: [
         { provide: BISTAND_CONFIG, useValue: config },

@@ -11,15 +11,19 @@ import { CapacityController } from './capacity/capacity.controller';
 import { Projector } from './projector';
 import { RequestListController } from './requests/requests.controller';
 import { READ_MODEL_SCHEMA, readModelMigrations } from './read-model-schema';
+import { Readiness } from '@bistand/ops/readiness';
+import { projectorChecks } from './projector-readiness';
 
 @Injectable()
 class ReadModelsLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly pool: Pool,
     private readonly projector: Projector,
+    private readonly readiness: Readiness,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    for (const check of projectorChecks(this.projector)) this.readiness.register(check);
     await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${READ_MODEL_SCHEMA}`);
     await migrate(this.pool, 'rm_schema_migrations', readModelMigrations);
     await this.projector.start();
