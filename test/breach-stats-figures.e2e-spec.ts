@@ -99,7 +99,8 @@ describe('breach statistics against the rows they summarise', () => {
     const live = await readModelSnapshot(testApp.database.url);
     const result = await rebuildReadModels({ store: testApp.app.get<EventStore>(EVENT_STORE), databaseUrl: testApp.database.url, projections: ALL_PROJECTIONS });
     expect(result.events).toBeGreaterThan(8_000);
-    for (const [table, rows] of Object.entries(live)) expect({ table, empty: rows.length === 0 }).toEqual({ table, empty: false });
+    // Every table holds rows, so the comparison means something; parked events are none in a sound history.
+    for (const [table, rows] of Object.entries(live)) if (table !== 'rm_parked_events') expect({ table, empty: rows.length === 0 }).toEqual({ table, empty: false });
     expect(await readModelSnapshot(testApp.database.url)).toEqual(live);
   });
 });

@@ -49,7 +49,8 @@ describe('capacity per region and kind, with time travel, and matches', () => {
     const order = response.body.items.map((m: { facilityId: string }) => m.facilityId).filter((id: string) => [near, fits, fitsFarOtherRegion].includes(id));
     expect(order).toEqual([fits, fitsFarOtherRegion, near]);
     expect(response.body.items[0]).toMatchObject({ facilityId: expect.any(String), name: expect.any(String), kind: 'institution', region: expect.any(String), targetGroups: expect.any(Array), available: expect.any(Number), distanceKm: expect.any(Number) });
-    expect((await s.get(`/v1/capacity/matches?requestId=${requestId}`, 'oslo')).status).toBe(404);
+    // PRODUCT.md §1: matches are 403 for every municipality, before the request is looked at (test/privacy.e2e-spec.ts).
+    expect((await s.get(`/v1/capacity/matches?requestId=${requestId}`, 'oslo')).status).toBe(403);
     expect((await s.get('/v1/capacity/matches?requestId=nope', 'nordCoordinator')).status).toBe(400);
   });
 

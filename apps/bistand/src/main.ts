@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { redactIdentityNumbers } from '@bistand/http/identity-number-guard';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig, type BistandConfig } from '@bistand/config';
 import { DataDirLockedError, provisionDatabase } from '@bistand/database';
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     // The embedded server's own log is noise in a healthy start; its errors are not.
     log: (message) => {
-      if (!stopping && /\b(ERROR|FATAL|PANIC):/.test(message)) logger.error(message, 'PostgreSQL');
+      if (!stopping && /\b(ERROR|FATAL|PANIC):/.test(message)) logger.error(redactIdentityNumbers(message), 'PostgreSQL');
     },
   });
   logger.log(`Database: ${database.description}`);

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '@bistand/config';
 import { DataDirLockedError, provisionDatabase, type ProvisionedDatabase } from '@bistand/database';
 import { openEventStore } from '@bistand/event-store/event-store.module';
 import { ALL_PROJECTIONS } from '@bistand/projections/all-projections';
-import { rebuildReadModels, type RebuildProgress } from '@bistand/projections/rebuild';
+import { REBUILD_APPLICATION_NAME, rebuildReadModels, type RebuildProgress } from '@bistand/projections/rebuild';
 import { RUNNING_DATABASE_FILE } from './running-database';
 
 /**
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const database = await openDatabase(config.databaseUrl, config.dataDir);
   const store = await openEventStore(
-    config.eventStore === 'kurrentdb' && config.kurrentdbUrl ? { kind: 'kurrentdb', connectionString: config.kurrentdbUrl } : { kind: 'postgres', connectionString: database.url },
+    config.eventStore === 'kurrentdb' && config.kurrentdbUrl ? { kind: 'kurrentdb', connectionString: config.kurrentdbUrl } : { kind: 'postgres', connectionString: database.url, applicationName: REBUILD_APPLICATION_NAME },
   );
   try {
     process.stderr.write(`Rebuilding read models from the events (${database.description})\n`);
@@ -25,6 +25,9 @@ async function main(): Promise<void> {
       onWriting: () => process.stderr.write('\nWriting the rows, then their indexes and planner statistics...'),
     });
     process.stderr.write(`\nRebuilt ${result.events.toLocaleString('en-US')} events in ${result.seconds.toFixed(1)} s (${Math.round(result.events / Math.max(result.seconds, 1e-9)).toLocaleString('en-US')} events/s); the new read models are live.\n`);
+    if (result.parked > 0) {
+      process.stderr.write(`${result.parked.toLocaleString('en-US')} events could not be applied and are parked (with the later events of their streams): see GET /v1/admin/parked-events.\n`);
+    }
   } finally {
     await store.close();
     await database.stop();

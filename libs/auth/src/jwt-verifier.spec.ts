@@ -1,6 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { syntheticIdentityNumber } from '../../../test/support/identity-numbers';
 import { InvalidTokenError, JwtVerifier } from './jwt-verifier';
+
+const FNR = syntheticIdentityNumber(11);
 
 const secret = 's'.repeat(40);
 const hs = new JwtVerifier({ algorithm: 'HS256', secret, isDevelopmentDefault: false });
@@ -25,8 +28,21 @@ describe('JWT verification', () => {
     ['a coordinator without a valid region', jwt.sign({ sub: 'u', role: 'coordinator', region: 'mars' }, secret)],
     ['the "none" algorithm', jwt.sign({ sub: 'u', role: 'admin' }, '', { algorithm: 'none' })],
     ['garbage', 'not-a-token'],
+    ['a sub that is an identity number', jwt.sign({ sub: FNR, role: 'admin' }, secret)],
+    ['a sub holding a hyphenated identity number', jwt.sign({ sub: `idporten|${FNR.slice(0, 6)}-${FNR.slice(6)}`, role: 'auditor' }, secret)],
+    ['an overlong sub', jwt.sign({ sub: 'u'.repeat(257), role: 'auditor' }, secret)],
   ])('rejects %s', (_, token) => {
     expect(() => hs.verify(token)).toThrow(InvalidTokenError);
+  });
+
+  it('says why a sub with an identity number is refused without repeating the number', () => {
+    const token = jwt.sign({ sub: FNR, role: 'auditor' }, secret);
+    expect(() => hs.verify(token)).toThrow(/must not hold a national identity number/);
+    try {
+      hs.verify(token);
+    } catch (error) {
+      expect(String(error)).not.toContain(FNR);
+    }
   });
 
   it('verifies RS256 tokens with the public key and refuses HS256 ones signed with that key as secret', () => {

@@ -1,5 +1,5 @@
 import type { Actor } from './actor';
-import { mayActAsMunicipality, mayCoordinate, mayEndPlacement, mayManageFacility, mayReadRequest } from './scope';
+import { mayActAsMunicipality, mayCoordinate, mayEndPlacement, mayManageFacility, mayReadMatches, mayReadRequest, maySeeFacilityIdentity } from './scope';
 
 const oslo = { municipality: '0301', region: 'oslo' };
 const tromso = { municipality: '5501', region: 'nord' };
@@ -42,5 +42,19 @@ describe('scopes', () => {
     expect(mayReadRequest(osloMunicipality, tromso)).toBe(false);
     expect(mayReadRequest(nordCoordinator, oslo)).toBe(false);
     expect(mayReadRequest(nordCoordinator, tromso)).toBe(true);
+  });
+
+  it("shows a facility's name and location only to coordinators and admins (a foster home is a family's home)", () => {
+    expect(maySeeFacilityIdentity(nordCoordinator)).toBe(true);
+    expect(maySeeFacilityIdentity(admin)).toBe(true);
+    expect(maySeeFacilityIdentity(auditor)).toBe(false);
+    expect(maySeeFacilityIdentity(osloMunicipality)).toBe(false);
+  });
+
+  it('lets everyone but municipalities read facility matches', () => {
+    expect(mayReadMatches(nordCoordinator)).toBe(true);
+    expect(mayReadMatches(admin)).toBe(true);
+    expect(mayReadMatches(auditor)).toBe(true);
+    expect(mayReadMatches(osloMunicipality)).toBe(false);
   });
 });

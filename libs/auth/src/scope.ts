@@ -29,6 +29,19 @@ export function mayManageFacility(actor: Actor, facilityRegion: string): boolean
   return actor.role === 'admin' || (actor.role === 'coordinator' && actor.region === facilityRegion);
 }
 
+/**
+ * See a facility's name and location: coordinators and admins only. Emergency foster homes and
+ * foster homes are families' private homes (PRODUCT.md §1).
+ */
+export function maySeeFacilityIdentity(actor: Actor): boolean {
+  return actor.role === 'coordinator' || actor.role === 'admin';
+}
+
+/** Read facility matches for a request: coordinators, admins, and auditors (without names); never municipalities. */
+export function mayReadMatches(actor: Actor): boolean {
+  return actor.role !== 'municipality';
+}
+
 /** Read a request, its events and breaches. */
 export function mayReadRequest(actor: Actor, request: RequestScope): boolean {
   switch (actor.role) {

@@ -6,6 +6,7 @@ import { FacilityAvailability } from './facilities/facility-availability';
 import { ChangeFacilityHandler, RegisterFacilityHandler } from './facilities/facility-commands.handler';
 import { DeadlineWatcher } from './deadline-watcher/deadline-watcher';
 import { CommandRunner } from './pipeline/command-runner';
+import { ExclusiveLocks } from './pipeline/exclusive-locks';
 import { DecideOnRequestHandler } from './placement-requests/decide-on-request.handler';
 import { FilePlacementRequestHandler } from './placement-requests/file-placement-request.handler';
 import { MakeOfferHandler } from './placement-requests/make-offer.handler';
@@ -19,6 +20,7 @@ import { PlacementRequestsController } from './placement-requests/placement-requ
   providers: [
     { provide: CommandRunner, useFactory: (store: EventStore) => new CommandRunner(store), inject: [EVENT_STORE] },
     FacilityAvailability,
+    ExclusiveLocks,
     FilePlacementRequestHandler,
     MakeOfferHandler,
     DecideOnRequestHandler,

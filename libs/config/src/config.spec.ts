@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './config';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, cursorSigningKey, loadConfig } from './config';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -69,5 +69,13 @@ describe('configuration', () => {
   it('accepts an RS256 public key, also with escaped newlines, and refuses what is not one', () => {
     expect(loadConfig({ JWT_PUBLIC_KEY: publicKey.replace(/\n/g, '\\n') }).jwt).toEqual({ algorithm: 'RS256', publicKey });
     expect(problemsOf({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----' })).toEqual([expect.stringMatching(/JWT_PUBLIC_KEY must be a PEM public key/)]);
+  });
+
+  it('derives the cursor signing key from the token key: the same on every instance, new when the secret changes', () => {
+    const one = loadConfig({ JWT_SECRET: 'a'.repeat(40) }).jwt;
+    const two = loadConfig({ JWT_SECRET: 'b'.repeat(40) }).jwt;
+    expect(cursorSigningKey(one)).toEqual(cursorSigningKey(loadConfig({ JWT_SECRET: 'a'.repeat(40) }).jwt));
+    expect(cursorSigningKey(one)).not.toEqual(cursorSigningKey(two));
+    expect(cursorSigningKey(one).toString('hex')).not.toContain(Buffer.from('a'.repeat(40)).toString('hex'));
   });
 });

@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createHmac, createPublicKey } from 'node:crypto';
 /**
  * Bistand's configuration: read from the environment in this one place, validated at start,
  * and passed on typed. Every variable is documented in the README's table.
@@ -105,4 +105,15 @@ function isUrlWithProtocol(text: string, protocols: string[]): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The key that signs list cursors, derived from the token key so no further secret needs managing.
+ * With RS256 the material is the public key, so a cursor could be forged by whoever has that key;
+ * cursors are also validated value by value and every list applies the caller's scope in SQL, so a
+ * forged cursor can only skip to a place in a list the caller may read anyway.
+ */
+export function cursorSigningKey(jwt: JwtConfig): Buffer {
+  const material = jwt.algorithm === 'HS256' ? jwt.secret : jwt.publicKey;
+  return createHmac('sha256', material).update('bistand list cursor v1').digest();
 }

@@ -2,9 +2,10 @@ import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutd
 import { EVENT_STORE, type EventStore } from './event-store.port';
 import { PostgresEventStore } from './postgres/postgres-event-store';
 import { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';
+import { EventVisibilityReadiness, VISIBILITY_POOL, visibilityPool } from './postgres/visibility';
 
 export type EventStoreConnection =
-  | { kind: 'postgres'; connectionString: string; poolSize?: number }
+  | { kind: 'postgres'; connectionString: string; poolSize?: number; /** Shown in pg_stat_activity (default `bistand`). */ applicationName?: string }
   | { kind: 'kurrentdb'; connectionString: string };
 
 /** Opens the configured adapter; both satisfy the same contract suite. */
@@ -34,10 +35,14 @@ class EventStoreLifecycle implements OnApplicationShutdown {
 @Module({})
 export class EventStoreModule {
   static forRoot(connection: EventStoreConnection): DynamicModule {
+    // The app's connections are named, so /health/ready can tell its transactions from an operator's (eventVisibility).
+    const named: EventStoreConnection = connection.kind === 'postgres' ? { applicationName: 'bistand-api', ...connection } : connection;
+    const visibility =
+      named.kind === 'postgres' ? [{ provide: VISIBILITY_POOL, useFactory: () => visibilityPool(named.connectionString, named.applicationName ?? 'bistand-api') }, EventVisibilityReadiness] : [];
     return {
       module: EventStoreModule,
       global: true,
-      providers: [{ provide: EVENT_STORE, useFactory: () => openEventStore(connection) }, EventStoreLifecycle],
+      providers: [{ provide: EVENT_STORE, useFactory: () => openEventStore(named) }, EventStoreLifecycle, ...visibility],
       exports: [EVENT_STORE],
     };
   }

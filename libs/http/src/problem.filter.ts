@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } fro
 import type { Response } from 'express';
 import { DomainError, type DomainErrorCode } from '@bistand/placement/domain-error';
 import { EventIdConflictError, EventStoreError, InvalidAppendError, WrongExpectedRevisionError } from '@bistand/event-store/event-store.errors';
+import { redactIdentityNumbers } from './identity-number-guard';
 import { PROBLEM_CONTENT_TYPE, ProblemException, problemType, type FieldError, type Problem } from './problem';
 
 /** The one place where domain error codes become HTTP statuses. */
@@ -45,8 +46,15 @@ export class ProblemFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     const problem = this.toProblem(exception);
     if (!Number.isInteger(problem.status) || problem.status < 400 || problem.status > 599) Object.assign(problem, { status: 500 });
-    if (problem.status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    // Error texts may repeat client input (a path, a value a library quoted): an identity number in
+    // them must reach neither the log nor the client (PRODUCT.md §1).
+    if (problem.status >= 500) this.logger.error(redactIdentityNumbers(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)));
+    if (response.headersSent) {
+      // A streamed answer (CSV) failed midway: the status is gone, so end the stream as broken.
+      response.destroy();
+      return;
+    }
+    response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(redactIdentityNumbers(JSON.stringify(problem)));
   }
 
   private toProblem(exception: unknown): Problem {

@@ -1,9 +1,15 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '@bistand/database/transaction';
 import type { EventStore, Position, RecordedEvent } from '@bistand/event-store/event-store.port';
 import type { Projection } from './projection';
+import { applyOrPark, applySkippingParked, describeError, parkedStreams } from './parked/parking';
+import { isTransientError } from './parked/transient-error';
 
 export const BATCH_SIZE = 500;
+
+/** Backoff between attempts after a failure: from 100 ms, doubling, up to 10 s. */
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 10_000;
 
 /** The read models' checkpoint went back (a rebuild swapped in fresh tables): start again from it. */
 class CheckpointMovedBack extends Error {}
@@ -21,22 +27,40 @@ export async function loadCheckpoint(pool: Pool, projections: readonly Projectio
  * Applies a batch to every projection, each in one transaction with its checkpoint: events at or
  * below the stored checkpoint are skipped, so a batch applied twice takes effect once. Throws when
  * a checkpoint lies below `committed` (what the caller believed was applied).
+ *
+ * Events of streams parked for a projection are parked behind them (PRODUCT.md §9). When the batch
+ * fails for a lasting reason (a bug, a malformed event), the transaction is rolled back and the
+ * batch applied again event by event, parking the one that fails and the rest of its stream, so
+ * the checkpoint moves on for every other stream. The happy path pays one small query for that.
+ * Transient failures are thrown: the caller retries the batch with backoff.
  */
 export async function applyBatch(pool: Pool, projections: readonly Projection[], events: RecordedEvent[], committed = 0n): Promise<void> {
-  const last = events[events.length - 1].position;
   // Projections are independent (own tables, own checkpoint): their transactions run side by side.
   await Promise.all(
-    projections.map((projection) =>
-      inTransaction(pool, async (client) => {
-      const { rows } = await client.query<{ position: string }>('SELECT position FROM rm_checkpoints WHERE projection = $1 FOR UPDATE', [projection.name]);
-      const checkpoint = BigInt(rows[0]?.position ?? 0);
-      if (checkpoint < committed) throw new CheckpointMovedBack(`${projection.name} is at ${checkpoint}, below ${committed}`);
-      const fresh = events.filter((event) => event.position > checkpoint && projection.handles.includes(event.type));
-      if (fresh.length > 0) await projection.apply(client, fresh);
-      if (last > checkpoint) await client.query('UPDATE rm_checkpoints SET position = $2, updated_at = now() WHERE projection = $1', [projection.name, last.toString()]);
-      }),
-    ),
+    projections.map(async (projection) => {
+      try {
+        await inTransaction(pool, (client) => applyToProjection(client, projection, events, committed, 'batch'));
+      } catch (error) {
+        if (error instanceof CheckpointMovedBack || isTransientError(error)) throw error;
+        await inTransaction(pool, (client) => applyToProjection(client, projection, events, committed, 'event by event'));
+      }
+    }),
   );
+}
+
+async function applyToProjection(client: PoolClient, projection: Projection, events: RecordedEvent[], committed: bigint, mode: 'batch' | 'event by event'): Promise<void> {
+  // The checkpoint row's lock serialises this with other projectors and with retries of parked events.
+  const { rows } = await client.query<{ position: string }>('SELECT position FROM rm_checkpoints WHERE projection = $1 FOR UPDATE', [projection.name]);
+  const checkpoint = BigInt(rows[0]?.position ?? 0);
+  if (checkpoint < committed) throw new CheckpointMovedBack(`${projection.name} is at ${checkpoint}, below ${committed}`);
+  const fresh = events.filter((event) => event.position > checkpoint && projection.handles.includes(event.type));
+  if (fresh.length > 0) {
+    const parked = await parkedStreams(client, projection.name, fresh.map((event) => event.streamId));
+    if (mode === 'batch') await applySkippingParked(client, projection, fresh, parked);
+    else await applyOrPark(client, projection, fresh, parked);
+  }
+  const last = events[events.length - 1].position;
+  if (last > checkpoint) await client.query('UPDATE rm_checkpoints SET position = $2, updated_at = now() WHERE projection = $1', [projection.name, last.toString()]);
 }
 
 /**
@@ -50,6 +74,8 @@ export class Projector {
   private controller?: AbortController;
   private running?: Promise<void>;
   private failure?: unknown;
+  /** How long to wait after the next failure: doubles per failure in a row, back to the start after a batch goes through. */
+  private backoff = FIRST_BACKOFF_MS;
 
   constructor(
     private readonly store: EventStore,
@@ -139,9 +165,13 @@ export class Projector {
         if (error instanceof CheckpointMovedBack) {
           this.log(`read models were rebuilt (${error.message}); following from their checkpoint`);
         } else {
+          // Lasting failures of an event are parked inside applyBatch; what reaches here is the
+          // database being away (or a failure outside any event): wait, then try again.
           this.failure = error;
-          this.log(`projector failed, retrying in 1 s: ${error instanceof Error ? error.message : String(error)}`);
-          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          const kind = isTransientError(error) ? 'transient failure' : 'failure';
+          this.log(`projector ${kind}, retrying in ${this.backoff} ms: ${describeError(error)}`);
+          await sleep(this.backoff, signal);
+          this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
         }
         this.position = await loadCheckpoint(this.pool, this.projections).catch(() => this.position);
       }
@@ -152,6 +182,19 @@ export class Projector {
     await applyBatch(this.pool, this.projections, events, this.position);
     this.position = events[events.length - 1].position;
     this.failure = undefined;
+    this.backoff = FIRST_BACKOFF_MS;
     for (const waiter of [...this.waiters]) if (waiter.position <= this.position) waiter.resolve();
   }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

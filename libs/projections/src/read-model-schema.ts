@@ -280,4 +280,29 @@ export const readModelMigrations: Migration[] = [
       ${statisticsFromRows(MIGRATION_4.tables, MIGRATION_4.breachTypes)}
     `,
   },
+  {
+    version: 5,
+    name: 'parked-events-and-offer-keys',
+    sql: `
+      -- Events a projection could not apply (PRODUCT.md §9): the failing event and every later event
+      -- of its stream, per projection, with the error, until an admin retries them. A stream is
+      -- parked for a projection while it has a row here.
+      CREATE TABLE rm_parked_events (
+        projection text NOT NULL,
+        position bigint NOT NULL,
+        stream_id text NOT NULL,
+        type text NOT NULL,
+        error text NOT NULL,
+        parked_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (projection, position)
+      );
+      CREATE INDEX rm_parked_events_stream ON rm_parked_events (projection, stream_id);
+
+      -- An offer id is only an offer within its request: one request's events must never reach
+      -- another request's offer rows, even if an old or imported event reuses an id.
+      ALTER TABLE rm_facility_offers DROP CONSTRAINT rm_facility_offers_pkey;
+      DROP INDEX rm_facility_offers_request;
+      ALTER TABLE rm_facility_offers ADD PRIMARY KEY (request_id, offer_id);
+    `,
+  },
 ];

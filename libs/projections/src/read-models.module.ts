@@ -13,6 +13,9 @@ import { RequestListController } from './requests/requests.controller';
 import { READ_MODEL_SCHEMA, readModelMigrations } from './read-model-schema';
 import { Readiness } from '@bistand/ops/readiness';
 import { projectorChecks } from './projector-readiness';
+import { ParkedEvents } from './parked/parked-events';
+import { ParkedEventsController } from './parked/parked-events.controller';
+import { parkedEventsCheck } from './parked/parked-readiness';
 
 @Injectable()
 class ReadModelsLifecycle implements OnModuleInit, OnApplicationShutdown {
@@ -20,10 +23,12 @@ class ReadModelsLifecycle implements OnModuleInit, OnApplicationShutdown {
     private readonly pool: Pool,
     private readonly projector: Projector,
     private readonly readiness: Readiness,
+    private readonly parked: ParkedEvents,
   ) {}
 
   async onModuleInit(): Promise<void> {
     for (const check of projectorChecks(this.projector)) this.readiness.register(check);
+    this.readiness.register(parkedEventsCheck(this.parked, ALL_PROJECTIONS.map((projection) => projection.name)));
     await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${READ_MODEL_SCHEMA}`);
     await migrate(this.pool, 'rm_schema_migrations', readModelMigrations);
     await this.projector.start();
@@ -47,7 +52,7 @@ export class ReadModelsModule {
         {
           provide: Pool,
           useFactory: () => {
-            const pool = new Pool({ connectionString: databaseUrl, max: 10, options: `-c search_path=${READ_MODEL_SCHEMA}` });
+            const pool = new Pool({ connectionString: databaseUrl, max: 10, application_name: 'bistand-api', options: `-c search_path=${READ_MODEL_SCHEMA}` });
             pool.on('error', () => undefined);
             return pool;
           },
@@ -58,11 +63,12 @@ export class ReadModelsModule {
           inject: [EVENT_STORE, Pool],
         },
         { provide: BreachRegister, useFactory: (pool: Pool) => new BreachRegister(pool), inject: [Pool] },
+        { provide: ParkedEvents, useFactory: (store: EventStore, pool: Pool) => new ParkedEvents(store, pool, ALL_PROJECTIONS), inject: [EVENT_STORE, Pool] },
         { provide: APP_INTERCEPTOR, useClass: MinPositionInterceptor },
         ReadModelsLifecycle,
       ],
-      controllers: [BreachesController, RequestListController, CapacityController],
-      exports: [Pool, Projector, BreachRegister],
+      controllers: [BreachesController, RequestListController, CapacityController, ParkedEventsController],
+      exports: [Pool, Projector, BreachRegister, ParkedEvents],
     };
   }
 }

@@ -2,9 +2,11 @@ import { Pool } from 'pg';
 import type { EventStore, Position } from '@bistand/event-store/event-store.port';
 import { inTransaction } from '@bistand/database/transaction';
 import { migrate } from '@bistand/event-store/postgres/migrator';
-import type { Projection, ProjectionRebuild, RebuildTables } from './projection';
+import type { Projection, RebuildTables } from './projection';
 import { READ_MODEL_SCHEMA, readModelMigrations } from './read-model-schema';
 import { copyAll, openCopy, type CopyStream } from './table-rows';
+import { foldEvents, PARKED_ROWS } from './rebuild-fold';
+import { dropIndexes, type IndexBuild } from './rebuild-indexes';
 
 export interface RebuildProgress {
   events: number;
@@ -14,10 +16,8 @@ export interface RebuildProgress {
   elapsedSeconds: number;
 }
 
-/** Events per read from the store. */
-const REBUILD_BATCH = 5_000;
-/** Events folded between looks at the socket. */
-const FOLD_SLICE = 500;
+/** How the rebuild's connections show in pg_stat_activity (and in /health/ready's eventVisibility). */
+export const REBUILD_APPLICATION_NAME = 'bistand-rebuild';
 
 /**
  * Rebuilds every read model from the events into a fresh schema beside the live one, then swaps
@@ -29,6 +29,16 @@ const FOLD_SLICE = 500;
  * rows that can no longer change while it still folds, the rest at the end. Each table gets its
  * indexes and planner statistics as soon as its rows are in. Memory grows with the read models
  * (about 130 MB for a year of the national mix, 200,000 events).
+ *
+ * Every transaction it opens is short: COPYs end every few thousand rows or 200 ms, indexes are
+ * built concurrently (rebuild-indexes.ts), and the swap only renames. A transaction holding a
+ * transaction id would hold back every subscriber of the event store in the cluster, the live
+ * projector included, for as long as it stays open. The fresh tables are not live until the swap,
+ * so their rows may be committed piecemeal: a failed rebuild leaves the live schema untouched, and
+ * the next one drops what it left and starts over.
+ *
+ * An event a projection cannot apply is parked in the fresh schema's rm_parked_events, with every
+ * later event of its stream for that projection, as the live projector does; the rest goes on.
  */
 export async function rebuildReadModels(options: {
   store: EventStore;
@@ -37,11 +47,11 @@ export async function rebuildReadModels(options: {
   onProgress?: (progress: RebuildProgress) => void;
   /** Called when every event is folded and the rows are being written and indexed. */
   onWriting?: () => void;
-}): Promise<{ events: number; seconds: number }> {
+}): Promise<{ events: number; seconds: number; parked: number }> {
   const next = `${READ_MODEL_SCHEMA}_next`;
-  const admin = new Pool({ connectionString: options.databaseUrl, max: 2 });
+  const admin = new Pool({ connectionString: options.databaseUrl, max: 2, application_name: REBUILD_APPLICATION_NAME });
   // The new schema is not live until the swap: its writes need not wait for the disk, and its indexes may take more memory.
-  const target = new Pool({ connectionString: options.databaseUrl, max: 6, options: `-c search_path=${next} -c synchronous_commit=off -c maintenance_work_mem=256MB` });
+  const target = new Pool({ connectionString: options.databaseUrl, max: 6, application_name: REBUILD_APPLICATION_NAME, options: `-c search_path=${next} -c synchronous_commit=off -c maintenance_work_mem=256MB` });
   for (const pool of [admin, target]) pool.on('error', () => undefined);
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -53,11 +63,11 @@ export async function rebuildReadModels(options: {
 
     const fresh = freshTables(target, next, indexes);
     const rebuilds = options.projections.map((projection) => ({ projection, rebuild: projection.rebuild(fresh.tables) }));
-    let folded: { events: number; after: Position };
+    let folded: { events: number; after: Position; parked: readonly object[] };
     try {
       folded = await foldEvents(options.store, rebuilds, (progress) => options.onProgress?.({ ...progress, elapsedSeconds: elapsed() }));
       options.onWriting?.();
-      await Promise.all(rebuilds.map(({ rebuild }) => rebuild.write()));
+      await Promise.all([...rebuilds.map(({ rebuild }) => rebuild.write()), ...(folded.parked.length > 0 ? [fresh.tables.copy(PARKED_ROWS, folded.parked)] : [])]);
     } catch (error) {
       fresh.abort(error as Error);
       throw error;
@@ -66,57 +76,35 @@ export async function rebuildReadModels(options: {
     // Tables no projection wrote to (the checkpoints, any left empty) get their indexes too.
     await Promise.all((await tablesOf(target, next)).map(fresh.finish));
 
+    // Left by a rebuild that failed right after its swap; dropped outside the swap, which stays a few renames.
+    await admin.query(`DROP SCHEMA IF EXISTS ${READ_MODEL_SCHEMA}_old CASCADE`);
     await inTransaction(admin, async (client) => {
-      await client.query(`DROP SCHEMA IF EXISTS ${READ_MODEL_SCHEMA}_old CASCADE`);
       const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [READ_MODEL_SCHEMA]);
       if (rowCount) await client.query(`ALTER SCHEMA ${READ_MODEL_SCHEMA} RENAME TO ${READ_MODEL_SCHEMA}_old`);
       await client.query(`ALTER SCHEMA ${next} RENAME TO ${READ_MODEL_SCHEMA}`);
     });
     await admin.query(`DROP SCHEMA IF EXISTS ${READ_MODEL_SCHEMA}_old CASCADE`);
-    return { events: folded.events, seconds: elapsed() };
+    return { events: folded.events, seconds: elapsed(), parked: folded.parked.length };
   } finally {
     await target.end();
     await admin.end();
   }
 }
 
-/** Reads every event and hands it to each rebuild that handles it; reading the next batch overlaps with folding this one. */
-async function foldEvents(
-  store: EventStore,
-  rebuilds: { projection: Projection; rebuild: ProjectionRebuild }[],
-  onProgress: (progress: Omit<RebuildProgress, 'elapsedSeconds'>) => void,
-): Promise<{ events: number; after: Position }> {
-  const head = await store.headPosition();
-  let after = 0n;
-  let events = 0;
-  let reading = store.readAll({ after, maxCount: REBUILD_BATCH });
-  for (;;) {
-    const batch = await reading;
-    if (batch.length === 0) return { events, after };
-    after = batch[batch.length - 1].position;
-    reading = store.readAll({ after, maxCount: REBUILD_BATCH });
-    reading.catch(() => undefined); // awaited next round, unless folding this batch fails first
-    for (let start = 0; start < batch.length; start += FOLD_SLICE) {
-      const slice = batch.slice(start, start + FOLD_SLICE);
-      for (const { projection, rebuild } of rebuilds) rebuild.add(slice.filter((event) => projection.handles.includes(event.type)));
-      // Lets the next batch's rows, and rows already sent to COPY, move meanwhile: folding without a pause fills the sockets, and the server waits.
-      await new Promise(setImmediate);
-    }
-    events += batch.length;
-    onProgress({ events, position: after, target: head });
-  }
-}
-
 /**
  * The rebuild's tables, written with COPY, each indexed and analysed as soon as its rows are in
- * (`finish`); `abort` cancels the COPYs still open when the rebuild fails.
+ * (`finish`); `abort` cancels the COPYs still open when the rebuild fails. Every statement is a
+ * short transaction of its own (see openCopy and rebuild-indexes.ts): the fresh tables are not
+ * live until the swap, so nothing here needs a transaction, and a long one would hold back every
+ * subscriber of the event store.
  */
-function freshTables(pool: Pool, schema: string, indexes: Map<string, string[]>): { tables: RebuildTables; finish: (table: string) => Promise<void>; abort: (error: Error) => void } {
+function freshTables(pool: Pool, schema: string, indexes: Map<string, IndexBuild[]>): { tables: RebuildTables; finish: (table: string) => Promise<void>; abort: (error: Error) => void } {
   const finished = new Map<string, Promise<void>>();
   const finish = (table: string) => {
     if (!finished.has(table)) {
       finished.set(table, (async () => {
-        await Promise.all((indexes.get(table) ?? []).map((statement) => pool.query(statement)));
+        // One build at a time per table: concurrent builds of one table take turns anyway (each holds its table's lock).
+        for (const build of indexes.get(table) ?? []) for (const statement of build.statements) await pool.query(statement);
         await pool.query(`ANALYZE ${schema}.${table}`);
       })());
     }
@@ -140,36 +128,17 @@ function freshTables(pool: Pool, schema: string, indexes: Map<string, string[]>)
       await finish(shape.table);
     },
     fill: async (sql, filled) => {
-      await pool.query(sql);
+      // Each statement on its own: several in one query string would run as one transaction.
+      for (const statement of sqlStatements(sql)) await pool.query(statement);
       await Promise.all(filled.map(finish));
     },
   };
   return { tables, finish, abort: (error) => copies.forEach((copy) => copy.abort(error)) };
 }
 
-/**
- * Drops every index of the fresh schema's read-model tables, primary keys included, and returns
- * the statements that build them again, per table: a rebuild never looks rows up, and building an
- * index over rows already in is several times cheaper than keeping it up row by row.
- */
-async function dropIndexes(pool: Pool, schema: string): Promise<Map<string, string[]>> {
-  const { rows } = await pool.query<{ table: string; index: string; constraint: string | null; index_def: string; constraint_def: string | null }>(
-    `SELECT t.relname AS table, i.relname AS index, c.conname AS constraint, pg_get_indexdef(i.oid) AS index_def, pg_get_constraintdef(c.oid) AS constraint_def
-       FROM pg_index x
-       JOIN pg_class i ON i.oid = x.indexrelid
-       JOIN pg_class t ON t.oid = x.indrelid
-       JOIN pg_namespace n ON n.oid = t.relnamespace
-       LEFT JOIN pg_constraint c ON c.conindid = i.oid AND c.conrelid = t.oid
-      WHERE n.nspname = $1 AND t.relname <> 'rm_schema_migrations'`,
-    [schema],
-  );
-  const statements = new Map<string, string[]>();
-  for (const row of rows) {
-    await pool.query(row.constraint ? `ALTER TABLE ${schema}.${row.table} DROP CONSTRAINT ${row.constraint}` : `DROP INDEX ${schema}.${row.index}`);
-    const build = row.constraint ? `ALTER TABLE ${schema}.${row.table} ADD CONSTRAINT ${row.constraint} ${row.constraint_def}` : row.index_def;
-    statements.set(row.table, [...(statements.get(row.table) ?? []), build]);
-  }
-  return statements;
+/** The statements of a script of our own (no semicolon inside a literal or a body). */
+function sqlStatements(sql: string): string[] {
+  return sql.split(/;\s*(?:\n|$)/).map((statement) => statement.trim()).filter((statement) => statement.length > 0);
 }
 
 /** The tables of a schema. */

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
 /** A table's columns and their SQL types, in the order rows are written. */
@@ -25,8 +25,15 @@ export function withColumns(shape: RowShape, columns: Readonly<Record<string, st
   return { table: shape.table, columns: { ...shape.columns, ...columns } };
 }
 
-/** Rows per chunk of COPY data handed to the socket. */
-const ROWS_PER_CHUNK = 1_000;
+/**
+ * Rows are sent in COPYs of at most this many rows or bytes of COPY text, each whole once formed:
+ * a COPY holds a transaction id from its first row to its end, and every subscriber of the event
+ * store in the cluster waits for the oldest open transaction id (see es_visible_bound). A COPY
+ * that only starts once its rows are all at hand lasts as long as the server takes to store them
+ * (milliseconds), not as long as the rebuild takes to produce them.
+ */
+export const COPY_CHUNK_ROWS = 5_000;
+export const COPY_CHUNK_BYTES = 1 << 20;
 
 /** Rows going into a table while the caller goes on. */
 export interface RowStream {
@@ -36,66 +43,85 @@ export interface RowStream {
   end(): Promise<void>;
 }
 
-/** A COPY in progress, which can also be given up. */
+/** Rows going into a table, which can also be given up. */
 export interface CopyStream extends RowStream {
-  /** Cancels the COPY (nothing of it stays) and closes its connection. */
+  /** Sends no more rows and cancels the COPY in flight (rows of COPYs already ended stay) and closes its connection. */
   abort(error: Error): void;
 }
 
 /**
- * Opens a COPY into a table, on a connection of its own: a rebuild writes whole tables, side by
- * side and while it still folds events, and COPY's text format is the cheapest way in, for
- * PostgreSQL and for us.
+ * Writes rows into a table with COPY: a rebuild writes whole tables, side by side and while it
+ * still folds events, and COPY's text format is the cheapest way in, for PostgreSQL and for us.
+ * The rows go out in a series of short COPYs, one after the other, each committed on its own
+ * (COPY_CHUNK_ROWS, COPY_CHUNK_BYTES): only a table nobody reads yet may be written this way, since
+ * a failure leaves the rows of the COPYs already ended in it.
  */
 export function openCopy(pool: Pool, shape: RowShape): CopyStream {
   const names = Object.keys(shape.columns);
   const kinds = names.map((name) => cellKind(shape.columns[name]));
-  const source = new Readable({ read: () => undefined });
-  source.on('error', () => undefined); // an abort before the COPY started: end() reports it
+  const sql = `COPY ${shape.table} (${names.join(', ')}) FROM STDIN`;
+  let failure: Error | undefined;
+  let inFlight: Readable | undefined;
+  /** The COPYs so far, one after the other: a table takes one connection at a time. */
+  let sent: Promise<void> = Promise.resolve();
   let text = '';
   let buffered = 0;
-  const flush = () => {
+
+  /** One COPY of `data`; never throws (end() reports the first failure), so the chain of COPYs never holds a rejected promise. */
+  const copy = async (data: string) => {
+    if (failure) return;
+    let client: PoolClient | undefined;
+    const source = Readable.from([data], { objectMode: false });
+    inFlight = source;
+    try {
+      client = await pool.connect();
+      await pipeline(source, client.query(copyFrom(sql)));
+      client.release();
+    } catch (error) {
+      client?.release(error as Error); // the connection is closed, not pooled mid-COPY
+      failure ??= error as Error;
+    } finally {
+      if (inFlight === source) inFlight = undefined;
+    }
+  };
+  const send = () => {
     if (buffered === 0) return;
-    source.push(text);
+    const data = text;
     text = '';
     buffered = 0;
+    sent = sent.then(() => copy(data));
   };
-  const copied = (async () => {
-    const client = await pool.connect();
-    try {
-      await pipeline(source, client.query(copyFrom(`COPY ${shape.table} (${names.join(', ')}) FROM STDIN`)));
-    } catch (error) {
-      client.release(error as Error); // the connection is closed, not pooled mid-COPY
-      throw error;
-    }
-    client.release();
-  })();
-  copied.catch(() => undefined); // observed by end()
   return {
     push(row) {
       const values = row as Record<string, unknown>;
       for (let i = 0; i < names.length; i++) text += (i === 0 ? '' : '\t') + copyCell(kinds[i], values[names[i]]);
       text += '\n';
-      if (++buffered === ROWS_PER_CHUNK) flush();
+      if (++buffered >= COPY_CHUNK_ROWS || text.length >= COPY_CHUNK_BYTES) send();
     },
     async end() {
-      flush();
-      source.push(null);
-      await copied;
+      send();
+      await sent;
+      if (failure) throw failure;
     },
     abort(error) {
-      source.destroy(error);
+      failure ??= error;
+      text = '';
+      buffered = 0;
+      inFlight?.destroy(error);
     },
   };
 }
 
-/** Writes `rows` into an empty table with one COPY, letting each chunk go out before formatting the next. */
+/** Rows formatted between turns of the event loop. */
+const ROWS_PER_TURN = 1_000;
+
+/** Writes `rows` into an empty table (in short COPYs, see openCopy), letting each chunk go out before formatting the next. */
 export async function copyAll(pool: Pool, shape: RowShape, rows: readonly object[]): Promise<void> {
   const copy = openCopy(pool, shape);
   try {
     for (let i = 0; i < rows.length; i++) {
       copy.push(rows[i]);
-      if (i % ROWS_PER_CHUNK === ROWS_PER_CHUNK - 1) await new Promise(setImmediate);
+      if (i % ROWS_PER_TURN === ROWS_PER_TURN - 1) await new Promise(setImmediate);
     }
   } catch (error) {
     copy.abort(error as Error);

@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { Actor } from '@bistand/auth/actor';
 import { CurrentActor } from '@bistand/auth/auth.guard';
+import { maySeeFacilityIdentity } from '@bistand/auth/scope';
 import { EVENT_STORE, type EventStore } from '@bistand/event-store/event-store.port';
 import { ProblemException } from '@bistand/http/problem';
 import { commandMetadata } from '../http/command-context';
@@ -63,21 +64,28 @@ export class FacilitiesController {
     return answer(res, await this.commands.execute(new ChangeFacility(id, { type: 'CloseFacility', reason: body.reason }, metadata)));
   }
 
+  /**
+   * Coordinators and admins see the whole facility; auditors all of it but its name and location
+   * (a foster home is a family's home, PRODUCT.md §1); municipalities see facilities only through
+   * their own offers and the capacity aggregates, so for them no facility exists here (404).
+   */
   @Get(':id')
-  @ApiOperation({ summary: 'A facility with its current numbers (every role may read facilities)' })
-  async get(@Param('id', uuidParam('id')) id: string, @Res({ passthrough: true }) res: Response) {
+  @ApiOperation({ summary: 'A facility with its current numbers (coordinators and admins; auditors without name and location; 404 for municipalities)' })
+  async get(@Param('id', uuidParam('id')) id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response) {
+    const notFound = new ProblemException(404, 'FACILITY.NOT_FOUND', 'Not Found', `No facility ${id}`);
+    if (actor.role === 'municipality') throw notFound;
     const { state, revision } = await loadStream(this.store, facilityStream(id), facilityModel);
-    if (!state.exists) throw new ProblemException(404, 'FACILITY.NOT_FOUND', 'Not Found', `No facility ${id}`);
+    if (!state.exists) throw notFound;
     const load = await this.availability.load(id);
     const open = state.status === 'active';
     res.setHeader('ETag', `"${revision}"`);
     return {
       id,
-      name: state.name,
+      ...(maySeeFacilityIdentity(actor) ? { name: state.name } : {}),
       kind: state.kind,
       region: state.region,
       municipality: state.municipality,
-      location: state.location,
+      ...(maySeeFacilityIdentity(actor) ? { location: state.location } : {}),
       targetGroups: state.targetGroups,
       status: state.status,
       places: state.places,

@@ -15,6 +15,11 @@ const CATCH_UP_TIMEOUT_MS = 5_000;
 /**
  * A facility as an offer or placement sees it: its registered facts from its stream and its free
  * places from the facility-load projection, caught up to the store's head first.
+ *
+ * The figures are only as fresh as the catch-up: two offers that both catch up and then both
+ * append would each see the other's place as free. MakeOfferHandler therefore calls `offerable`
+ * only while it holds the facility's lock (ExclusiveLocks), so the previous holder's offer is
+ * committed, hence below the head this catch-up waits for.
  */
 @Injectable()
 export class FacilityAvailability {
@@ -36,13 +41,12 @@ export class FacilityAvailability {
 
   /** Reserved and occupied places, including every event committed before this call. */
   async load(facilityId: string): Promise<FacilityLoad> {
-    if (!(await this.projector.catchUp(CATCH_UP_TIMEOUT_MS))) {
-      throw new ProblemException(503, 'READ_MODEL.BEHIND', 'Service Unavailable', 'The capacity figures are catching up; retry in a moment');
-    }
+    await this.catchUp();
     return readFacilityLoad(this.readModels, facilityId);
   }
 
-  async offered(facilityId: string): Promise<OfferedFacility> {
+  /** The facility as a new offer sees it, with every committed event counted in its load. */
+  async offerable(facilityId: string): Promise<OfferedFacility> {
     const facility = await this.facility(facilityId);
     const load = await this.load(facilityId);
     return {
@@ -54,5 +58,20 @@ export class FacilityAvailability {
       status: facility.status,
       available: Math.max(0, facility.places - load.occupied - load.reserved),
     };
+  }
+
+  /**
+   * Whether `offerId` already belongs to another request than `requestId` (PRODUCT.md §5: offer
+   * ids are unique across all requests). Exact only after a catch-up, under the offer id's lock.
+   */
+  async offerIdTakenElsewhere(offerId: string, requestId: string): Promise<boolean> {
+    const { rows } = await this.readModels.query('SELECT 1 FROM rm_facility_offers WHERE offer_id = $1 AND request_id <> $2 LIMIT 1', [offerId, requestId]);
+    return rows.length > 0;
+  }
+
+  private async catchUp(): Promise<void> {
+    if (!(await this.projector.catchUp(CATCH_UP_TIMEOUT_MS))) {
+      throw new ProblemException(503, 'READ_MODEL.BEHIND', 'Service Unavailable', 'The capacity figures are catching up; retry in a moment');
+    }
   }
 }

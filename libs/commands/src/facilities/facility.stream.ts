@@ -5,6 +5,7 @@ import type { StreamModel } from '../pipeline/stream-loader';
 export const facilityModel: StreamModel<FacilityState, FacilityEvent> = {
   initialState: initialFacilityState,
   evolve: evolveFacility,
+  streamOf: (state) => (state.exists ? facilityStream(state.facilityId) : undefined),
 };
 
 export { facilityStream };

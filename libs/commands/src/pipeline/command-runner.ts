@@ -18,41 +18,63 @@ export interface CommandResult {
   outcome: 'appended' | 'replayed' | 'repeated' | 'unchanged';
 }
 
+/** What a decision sees: the loaded stream, and the ids its events will be stored with. */
+export interface Decision<S> extends LoadedStream<S> {
+  /**
+   * The event id the `index`-th event of this decision will be stored with, known before deciding
+   * so that one event can name another of the same append (`OfferDeadlineMissRetracted.lateEventId`
+   * is the id of the late offer or withdrawal itself, PRODUCT.md §3). Derived from the
+   * Idempotency-Key when there is one, so a retry writes the same ids and the store's own
+   * idempotency catches racing retries.
+   */
+  eventId(index: number): string;
+}
+
 export interface ExecuteOptions<S, E extends { type: string; data: unknown }> {
   id: string;
   streamId: string;
   model: StreamModel<S, E>;
   metadata: CommandMetadata;
   /**
+   * Scope first (PRODUCT.md §6): throws (403, or 404 for a resource that does not exist) when the
+   * caller may not act on the stream in this state. Runs before anything else is looked at, so no
+   * 412 (If-Match), 409 (status, id taken), 422 (Idempotency-Key reused) or "same id again" 200
+   * ever answers a caller outside the resource's scope. For a creation, `state` is the stream the
+   * client's id points at: an existing stream of someone else's is theirs to see, not ours.
+   */
+  authorize(state: S): void;
+  /**
    * For creation commands (a stream, or an offer inside one): finds the event this command created
    * before, if it ran already. Repeated with the same body it returns the first answer; with
    * another body the decider rejects it (409).
    */
   createdBefore?: (events: RecordedEvent[]) => RecordedEvent | undefined;
-  /** Authorises and decides against the current state; throws a DomainError or ProblemException to reject. */
-  decide(loaded: LoadedStream<S>): E[] | Promise<E[]>;
+  /** Decides against the current state; throws a DomainError or ProblemException to reject. */
+  decide(decision: Decision<S>): E[] | Promise<E[]>;
 }
 
 /** Attempts when a concurrent writer moved the stream between load and append (without If-Match). */
 const MAX_ATTEMPTS = 3;
 
 /**
- * The write path of every command: load the stream, honour Idempotency-Key, client ids and
- * If-Match, decide, and append with the loaded revision as the expected one. Answers only after
- * the append committed.
+ * The write path of every command: load the stream, authorise the caller on it, honour
+ * Idempotency-Key, client ids and If-Match, decide, and append with the loaded revision as the
+ * expected one. Answers only after the append committed.
  */
 export class CommandRunner {
   constructor(private readonly store: EventStore) {}
 
   async execute<S, E extends { type: string; data: unknown }>(options: ExecuteOptions<S, E>): Promise<CommandResult> {
     const { metadata } = options;
+    const eventId = eventIds(metadata);
     for (let attempt = 1; ; attempt++) {
-      const loaded = await loadStream(this.store, options.streamId, options.model);
+      const loaded = await loadStream(this.store, options.streamId, options.model, (prefix) => options.authorize(prefix));
+      options.authorize(loaded.state);
       const earlier = this.earlierAnswer(options, loaded.events);
       if (earlier) return earlier;
       if (metadata.ifMatch !== undefined && metadata.ifMatch !== loaded.revision) throw preconditionFailed(loaded.revision);
 
-      const decided = await this.decideOrReplay(options, loaded);
+      const decided = await this.decideOrReplay(options, { ...loaded, eventId });
       if (!Array.isArray(decided)) return decided;
       if (decided.length === 0) {
         const last = loaded.events[loaded.events.length - 1];
@@ -60,11 +82,8 @@ export class CommandRunner {
       }
       const recordedAt = new Date().toISOString();
       const events = decided.map((event, index) => {
-        const eventId = metadata.idempotencyKey
-          ? deterministicUuid(`${metadata.actor.sub}\n${metadata.idempotencyKey}\n${index}`)
-          : randomUUID();
         const eventMetadata: EventMetadata = {
-          eventId,
+          eventId: eventId(index),
           occurredAt: metadata.occurredAt.toISOString(),
           recordedAt,
           actor: { sub: metadata.actor.sub, role: metadata.actor.role },
@@ -74,7 +93,7 @@ export class CommandRunner {
           requestHash: metadata.requestHash,
           schemaVersion: EVENT_SCHEMA_VERSION,
         };
-        return { eventId, type: event.type, data: event.data, metadata: { ...eventMetadata } };
+        return { eventId: eventMetadata.eventId, type: event.type, data: event.data, metadata: { ...eventMetadata } };
       });
 
       try {
@@ -100,9 +119,9 @@ export class CommandRunner {
    * Decides; when that rejects a command carrying an Idempotency-Key, a racing copy of the same
    * command may have committed meanwhile (and, say, taken the last place): then its answer is ours.
    */
-  private async decideOrReplay<S, E extends { type: string; data: unknown }>(options: ExecuteOptions<S, E>, loaded: LoadedStream<S>): Promise<E[] | CommandResult> {
+  private async decideOrReplay<S, E extends { type: string; data: unknown }>(options: ExecuteOptions<S, E>, decision: Decision<S>): Promise<E[] | CommandResult> {
     try {
-      return await options.decide(loaded);
+      return await options.decide(decision);
     } catch (error) {
       if (!options.metadata.idempotencyKey) throw error;
       const replay = this.earlierAnswer(options, await this.store.readStream(options.streamId));
@@ -130,6 +149,17 @@ export class CommandRunner {
     }
     return undefined;
   }
+}
+
+/**
+ * The ids of a command's events, by their place in the append: derived from the caller and the
+ * Idempotency-Key (a retry writes the same ids), else random, fixed for the whole command.
+ */
+function eventIds(metadata: CommandMetadata): (index: number) => string {
+  const { idempotencyKey } = metadata;
+  if (idempotencyKey) return (index) => deterministicUuid(`${metadata.actor.sub}\n${idempotencyKey}\n${index}`);
+  const ids: string[] = [];
+  return (index) => (ids[index] ??= randomUUID());
 }
 
 function preconditionFailed(currentRevision: number): ProblemException {

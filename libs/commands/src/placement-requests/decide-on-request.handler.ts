@@ -8,10 +8,15 @@ import type { CommandMetadata } from '../pipeline/command-metadata';
 import { CommandRunner, type CommandResult } from '../pipeline/command-runner';
 import { placementRequestModel, placementRequestStream, requireRequestInScope } from './placement-request.stream';
 
-/** Commands on an existing request that need no other stream to decide. */
-export type SimpleRequestCommand = Extract<
-  PlacementRequestCommand,
-  { type: 'AcceptOffer' | 'RefuseOffer' | 'WithdrawRequest' | 'WithdrawOffer' | 'DeclareNoOffer' | 'EndPlacement' }
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * Commands on an existing request that need no other stream to decide. `lateEventId` is not the
+ * caller's to choose: it is the id the withdrawal itself gets in the append (PRODUCT.md §3).
+ */
+export type SimpleRequestCommand = DistributiveOmit<
+  Extract<PlacementRequestCommand, { type: 'AcceptOffer' | 'RefuseOffer' | 'WithdrawRequest' | 'WithdrawOffer' | 'DeclareNoOffer' | 'EndPlacement' }>,
+  'lateEventId'
 >;
 
 /** Who may send each of them (PRODUCT.md §6): the home municipality, or the home region's coordinators. */
@@ -44,10 +49,13 @@ export class DecideOnRequestHandler implements ICommandHandler<DecideOnRequest> 
       streamId: placementRequestStream(requestId),
       model: placementRequestModel,
       metadata,
-      decide: ({ state }) => {
-        requireRequestInScope(state, metadata.actor, MAY_SEND[command.type]);
-        return decidePlacementRequest(command, state, metadata);
-      },
+      authorize: (state) => requireRequestInScope(state, metadata.actor, MAY_SEND[command.type]),
+      // The withdrawal is the first event of its append; a retraction it carries names it.
+      decide: ({ state, eventId }) => decidePlacementRequest(withLateEventId(command, eventId(0)), state, metadata),
     });
   }
+}
+
+function withLateEventId(command: SimpleRequestCommand, lateEventId: string): PlacementRequestCommand {
+  return command.type === 'WithdrawOffer' || command.type === 'WithdrawRequest' ? { ...command, lateEventId } : command;
 }

@@ -8,7 +8,7 @@ import type { CommandMetadata } from '../pipeline/command-metadata';
 import { CommandRunner, type CommandResult } from '../pipeline/command-runner';
 import { deterministicUuid } from '@bistand/placement/deterministic-id';
 import type { FilePlacementRequestDto } from './placement-request.dto';
-import { placementRequestModel, placementRequestStream } from './placement-request.stream';
+import { placementRequestModel, placementRequestStream, requireRequestInScope } from './placement-request.stream';
 
 export class FilePlacementRequest extends Command<CommandResult> {
   constructor(
@@ -40,6 +40,11 @@ export class FilePlacementRequestHandler implements ICommandHandler<FilePlacemen
       streamId: placementRequestStream(id),
       model: placementRequestModel,
       metadata,
+      // A client id already taken by a request the caller may not act on is that request's
+      // business: 403, never the 409 or the "same id again" 200 (PRODUCT.md §6).
+      authorize: (state) => {
+        if (state.exists) requireRequestInScope(state, metadata.actor, (actor, existing) => mayActAsMunicipality(actor, existing.municipality));
+      },
       createdBefore: (events) => events[0],
       decide: ({ state }) =>
         decidePlacementRequest({ type: 'FileRequest', requestId: id, ...request, municipality: home.number, region: home.region }, state, metadata),

@@ -6,7 +6,7 @@ import { FacilityAvailability } from '../facilities/facility-availability';
 import type { CommandMetadata } from '../pipeline/command-metadata';
 import { CommandRunner, type CommandResult } from '../pipeline/command-runner';
 import type { PlaceChildDto } from './placement-request.dto';
-import { placementRequestModel, placementRequestStream, requireRequestInScope } from './placement-request.stream';
+import { existingRequest, placementRequestModel, placementRequestStream, requireRequestInScope } from './placement-request.stream';
 
 export class PlaceChild extends Command<CommandResult> {
   constructor(
@@ -31,8 +31,9 @@ export class PlaceChildHandler implements ICommandHandler<PlaceChild> {
       streamId: placementRequestStream(requestId),
       model: placementRequestModel,
       metadata,
+      authorize: (state) => requireRequestInScope(state, metadata.actor, mayCoordinate),
       decide: async ({ state }) => {
-        const request = requireRequestInScope(state, metadata.actor, mayCoordinate);
+        const request = existingRequest(state);
         const offer = request.offers.find((candidate) => candidate.offerId === body.offerId);
         const facility = offer ? await this.facilities.facility(offer.facilityId) : undefined;
         const home = findMunicipality(request.municipality);

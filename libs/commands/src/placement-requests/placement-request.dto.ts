@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { FACILITY_KINDS, TARGET_GROUPS, URGENCIES, type FacilityKind, type TargetGroup, type Urgency } from '@bistand/placement/shared';
 import { PLACEMENT_END_REASONS, REFUSAL_REASONS, type PlacementEndReason, type RefusalReason } from '@bistand/placement/placement-request/placement-request.events';
-import { BusinessTimeDto, ISO_DATE_OR_DATE_TIME, ISO_DATE_TIME_WITH_OFFSET, UUID } from '../http/common.dto';
+import { IsCalendarDate } from '@bistand/http/calendar-date';
+import { BusinessTimeDto, UUID } from '../http/common.dto';
 
 const REASON_MAX = 1_000;
 
@@ -39,7 +40,7 @@ export class FilePlacementRequestDto extends BusinessTimeDto {
   targetGroup!: TargetGroup;
 
   @ApiProperty({ example: '2025-03-03T12:00:00+01:00', description: 'ISO 8601 date or date-time with offset; a bare date means the end of that day in Oslo' })
-  @Matches(ISO_DATE_OR_DATE_TIME, { message: 'neededBy must be an ISO 8601 date or a date-time with an offset' })
+  @IsCalendarDate('date-or-date-time')
   neededBy!: string;
 
   @ApiProperty({ example: 'bvl. § 6-1' })
@@ -64,7 +65,7 @@ export class MakeOfferDto extends BusinessTimeDto {
   facilityId!: string;
 
   @ApiProperty({ example: '2025-03-03', description: 'ISO 8601 date or date-time with offset' })
-  @Matches(ISO_DATE_OR_DATE_TIME, { message: 'startDate must be an ISO 8601 date or a date-time with an offset' })
+  @IsCalendarDate('date-or-date-time')
   startDate!: string;
 
   @ApiPropertyOptional({ description: 'Offer although the facility has no free place (needs a reason)' })
@@ -108,13 +109,13 @@ export class PlaceChildDto {
   offerId!: string;
 
   @ApiProperty({ example: '2025-03-03T11:00:00+01:00', description: 'When the child moved in (business time of the placement)' })
-  @Matches(ISO_DATE_TIME_WITH_OFFSET, { message: 'placedAt must be an ISO 8601 date-time with an offset' })
+  @IsCalendarDate('date-time')
   placedAt!: string;
 }
 
 export class EndPlacementDto {
   @ApiProperty({ example: '2025-09-01T10:00:00+02:00' })
-  @Matches(ISO_DATE_TIME_WITH_OFFSET, { message: 'endedAt must be an ISO 8601 date-time with an offset' })
+  @IsCalendarDate('date-time')
   endedAt!: string;
 
   @ApiProperty({ enum: PLACEMENT_END_REASONS })

@@ -8,6 +8,7 @@ import { mayReadRequest } from '@bistand/auth/scope';
 import { EVENT_STORE, type EventStore } from '@bistand/event-store/event-store.port';
 import { ProblemException } from '@bistand/http/problem';
 import { BreachRegister } from '@bistand/projections/breaches/breach-register';
+import { facilityMunicipalitiesOf } from '@bistand/projections/requests/request-view';
 import { commandMetadata } from '../http/command-context';
 import { answer, type CommandAnswer } from '../http/command-response';
 import { uuidParam } from '../http/uuid-param';
@@ -27,6 +28,7 @@ import {
 } from './placement-request.dto';
 import { eventView, placementRequestView } from './placement-request.view';
 import { placementRequestModel, placementRequestStream } from './placement-request.stream';
+import type { OpenPlacementRequest, PlacementRequestState } from '@bistand/placement/placement-request/placement-request.state';
 
 const COMMAND_HEADERS = [
   { name: 'Idempotency-Key', required: false, description: 'A retry with the same key and body returns the first answer and appends nothing' },
@@ -94,7 +96,7 @@ export class PlacementRequestsController {
   @commandHeaders()
   async withdrawOffer(@Param('id', uuidParam('id')) id: string, @Param('offerId', uuidParam('offerId')) offerId: string, @Body() body: ReasonDto, @CurrentActor() actor: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<CommandAnswer> {
     const metadata = commandMetadata(req, actor, `withdraw-offer ${id} ${offerId}`, body, body.occurredAt);
-    return answer(res, await this.commands.execute(new DecideOnRequest(id, { type: 'WithdrawOffer', offerId, reason: body.reason, lateEventId: lateEventId(metadata.causationId) }, metadata)));
+    return answer(res, await this.commands.execute(new DecideOnRequest(id, { type: 'WithdrawOffer', offerId, reason: body.reason }, metadata)));
   }
 
   @Post(':id/no-offer')
@@ -129,7 +131,7 @@ export class PlacementRequestsController {
   @commandHeaders()
   async withdraw(@Param('id', uuidParam('id')) id: string, @Body() body: ReasonDto, @CurrentActor() actor: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<CommandAnswer> {
     const metadata = commandMetadata(req, actor, `withdraw ${id}`, body, body.occurredAt);
-    return answer(res, await this.commands.execute(new DecideOnRequest(id, { type: 'WithdrawRequest', reason: body.reason, lateEventId: lateEventId(metadata.causationId) }, metadata)));
+    return answer(res, await this.commands.execute(new DecideOnRequest(id, { type: 'WithdrawRequest', reason: body.reason }, metadata)));
   }
 
   @Get(':id')
@@ -137,7 +139,8 @@ export class PlacementRequestsController {
   async get(@Param('id', uuidParam('id')) id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response) {
     const { state, events, revision } = await this.readable(id, actor);
     res.setHeader('ETag', `"${revision}"`);
-    return { ...placementRequestView(state, events), breaches: await this.breaches.ofRequest(id) };
+    const facilityMunicipalities = await facilityMunicipalitiesOf(this.breaches.pool, [state]);
+    return { ...placementRequestView(state, events, facilityMunicipalities), breaches: await this.breaches.ofRequest(id) };
   }
 
   @Get(':id/events')
@@ -147,16 +150,16 @@ export class PlacementRequestsController {
     return { items: events.map(eventView), nextCursor: null };
   }
 
-  /** Out of scope reads are 404, exactly like missing ones: existence is not leaked. */
+  /**
+   * Out of scope reads are 404, exactly like missing ones: existence is not leaked. A stream that
+   * cannot be folded is 503 STREAM.UNREADABLE, after the same scope check on its readable prefix.
+   */
   private async readable(id: string, actor: Actor) {
-    const loaded = await loadStream(this.store, placementRequestStream(id), placementRequestModel);
-    const { state } = loaded;
-    if (!state.exists || !mayReadRequest(actor, state)) throw new ProblemException(404, 'REQUEST.NOT_FOUND', 'Not Found', `No placement request ${id}`);
-    return { ...loaded, state };
+    const requireReadable = (state: PlacementRequestState): OpenPlacementRequest => {
+      if (!state.exists || !mayReadRequest(actor, state)) throw new ProblemException(404, 'REQUEST.NOT_FOUND', 'Not Found', `No placement request ${id}`);
+      return state;
+    };
+    const loaded = await loadStream(this.store, placementRequestStream(id), placementRequestModel, requireReadable);
+    return { ...loaded, state: requireReadable(loaded.state) };
   }
-}
-
-/** The id of the late-registration retraction an offer or withdrawal may carry (PRODUCT.md §4). */
-function lateEventId(causationId: string): string {
-  return causationId;
 }

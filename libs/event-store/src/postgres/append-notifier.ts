@@ -1,4 +1,5 @@
-import type { Pool, PoolClient } from 'pg';
+import { Client, type Pool } from 'pg';
+import { reconnectDelayMs } from './reconnect-delay';
 
 export const APPEND_CHANNEL = 'es_appended';
 
@@ -7,21 +8,45 @@ export const APPEND_CHANNEL = 'es_appended';
  * queue lock, and one per append cost a third of the append rate with 16 writers (npm run bench).
  */
 const NOTIFY_COALESCE_MS = 10;
+/** A listener connection that does not come up in this time counts as failed and is tried again. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** How the LISTEN connection is doing, for health output and tests. */
+export interface ListenerStatus {
+  listening: boolean;
+  /** Failed attempts to (re)connect since the listener last worked. */
+  failedAttempts: number;
+  /** Times the listener was lost after it had worked. */
+  lost: number;
+  lastError?: string;
+}
 
 /**
  * Wakes live subscribers when events were appended: at once in this process, and through
  * LISTEN/NOTIFY in others. The NOTIFY is sent after the append committed, outside its
  * transaction, coalesced over NOTIFY_COALESCE_MS. It is only a hint; a subscriber that misses
- * one (e.g. the writer crashed right after its commit) re-reads on its safety interval.
+ * one (e.g. the writer crashed right after its commit, or the listener is down) re-reads on its
+ * safety interval.
+ *
+ * The LISTEN runs on a connection of its own, outside the pool: it stays open for good, so it
+ * must not take one of the pool's places, and its failures (too many clients, the server
+ * restarting, the session terminated) must be its own. When it fails it is opened again with
+ * backoff, in the background: waiting subscribers never see the error, they just wake on their
+ * safety interval until it is back, and once it is back they are woken once to read what they
+ * may have missed meanwhile.
  */
 export class AppendNotifier {
   private readonly localWaiters = new Set<() => void>();
   private scheduled?: NodeJS.Timeout;
   /** Counts wake-ups, so a reader can tell whether one came while it was reading (no lost wake-up). */
   private wakeups = 0;
-  private listener?: PoolClient;
   private closed = false;
-  private readonly released = new WeakSet<PoolClient>();
+  /** Set once a subscriber asked to be woken: from then on the notifier keeps a listener open. */
+  private wanted = false;
+  private listener?: Client;
+  private connecting?: { client: Client; done: Promise<void> };
+  private retry?: NodeJS.Timeout;
+  private readonly state: ListenerStatus = { listening: false, failedAttempts: 0, lost: 0 };
 
   constructor(private readonly pool: Pool) {}
 
@@ -40,10 +65,20 @@ export class AppendNotifier {
     return this.wakeups;
   }
 
-  /** Resolves on the next append notification after `mark`, after `timeoutMs`, or when aborted. */
+  get status(): ListenerStatus {
+    return { ...this.state };
+  }
+
+  /**
+   * Resolves on the next append notification after `mark`, after `timeoutMs`, or when aborted.
+   * Never rejects: without a listener it is just the timeout.
+   */
   async waitForAppend(timeoutMs: number, signal?: AbortSignal, mark = this.wakeups): Promise<void> {
-    await this.ensureListening();
-    if (this.wakeups !== mark) return;
+    this.wanted = true;
+    // Not awaited: a listener that cannot connect must not hold up or fail the subscriber. One that
+    // comes up wakes every waiter, so nothing appended before it started listening waits long.
+    this.listen();
+    if (this.wakeups !== mark || signal?.aborted || this.closed) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -60,59 +95,84 @@ export class AppendNotifier {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.scheduled);
+    clearTimeout(this.retry);
     this.wakeLocal();
+    const pending = this.connecting;
+    if (pending) {
+      pending.client.end().catch(() => undefined);
+      await pending.done;
+    }
     const listener = this.listener;
     this.listener = undefined;
-    if (listener) {
-      await listener.query(`UNLISTEN ${APPEND_CHANNEL}`).catch(() => undefined);
-      this.release(listener);
-    }
+    this.state.listening = false;
+    if (listener) await listener.end().catch(() => undefined);
   }
-
-  /**
-   * Hands a listener connection back exactly once, and destroys it rather than pooling it: its
-   * error handler stays attached, and an error after release (the server ended the session, e.g.
-   * when a test database is dropped) must not release it a second time.
-   */
-  private release(client: PoolClient): void {
-    if (this.released.has(client)) return;
-    this.released.add(client);
-    client.removeAllListeners('notification');
-    client.release(true);
-  }
-
 
   private wakeLocal(): void {
     this.wakeups++;
     for (const wake of [...this.localWaiters]) wake();
   }
 
-  private listening?: Promise<void>;
-
-  private ensureListening(): Promise<void> {
-    this.listening ??= (async () => {
-      if (this.closed) return;
-      const client = await this.pool.connect();
-      client.on('notification', () => this.wakeLocal());
-      // A broken listener connection must not go unnoticed: drop it and listen again on next wait.
-      client.on('error', () => {
-        if (this.listener === client) this.listener = undefined;
-        this.listening = undefined;
-        this.release(client);
-      });
+  /** Opens the listener unless it is open, opening, waiting out a backoff, or not wanted. */
+  private listen(): void {
+    if (this.closed || !this.wanted || this.listener || this.connecting || this.retry) return;
+    const client = new Client({ ...this.pool.options, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+    // Attached before connecting and never removed: an error after the end must not go unhandled.
+    client.on('error', (error) => this.lost(client, error));
+    client.on('end', () => this.lost(client, new Error('the listener connection ended')));
+    client.on('notification', () => this.wakeLocal());
+    const done = (async () => {
       try {
+        await client.connect();
         await client.query(`LISTEN ${APPEND_CHANNEL}`);
       } catch (error) {
-        this.listening = undefined;
-        this.release(client);
-        throw error;
+        this.connecting = undefined;
+        client.end().catch(() => undefined);
+        this.failed(error);
+        return;
       }
+      this.connecting = undefined;
       if (this.closed) {
-        this.release(client);
+        await client.end().catch(() => undefined);
         return;
       }
       this.listener = client;
+      Object.assign(this.state, { listening: true, failedAttempts: 0 });
+      // Appends made while no one listened would otherwise wait for the safety interval.
+      this.wakeLocal();
     })();
-    return this.listening;
+    this.connecting = { client, done };
   }
+
+  /** The open listener broke (terminated, server restart, network): open a new one. */
+  private lost(client: Client, error: unknown): void {
+    if (this.listener !== client) return; // a connection still opening reports through its own catch
+    this.listener = undefined;
+    this.state.listening = false;
+    this.state.lost++;
+    this.state.lastError = describe(error);
+    client.end().catch(() => undefined);
+    // Not at once: a session that is ended as soon as it starts must not make this a busy loop.
+    this.scheduleRetry(reconnectDelayMs(1));
+  }
+
+  private failed(error: unknown): void {
+    this.state.failedAttempts++;
+    this.state.lastError = describe(error);
+    this.scheduleRetry(reconnectDelayMs(this.state.failedAttempts));
+  }
+
+  private scheduleRetry(delayMs: number): void {
+    if (this.closed || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.listen();
+    }, delayMs);
+    // A process that is otherwise done must not stay alive for the listener's sake.
+    this.retry.unref();
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

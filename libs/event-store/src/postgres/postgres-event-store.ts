@@ -11,7 +11,9 @@ import type {
   SubscribeOptions,
 } from '../event-store.port';
 import { EventIdConflictError, InvalidAppendError, WrongExpectedRevisionError } from '../event-store.errors';
-import { AppendNotifier } from './append-notifier';
+import { AppendNotifier, type ListenerStatus } from './append-notifier';
+import { isConnectionError } from './connection-errors';
+import { reconnectDelayMs } from './reconnect-delay';
 import { APPEND_STATEMENT, expectedRevisionParameters, type AppendRow } from './append-statement';
 import { migrate } from './migrator';
 import { eventStoreSchema } from './migrations/0001-event-store';
@@ -42,6 +44,8 @@ export interface PostgresEventStoreOptions {
   connectionString: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
+  /** Shown in pg_stat_activity, so /health/ready can tell the product's transactions from others' (default `bistand`). */
+  applicationName?: string;
 }
 
 /**
@@ -57,7 +61,7 @@ export class PostgresEventStore implements EventStore {
 
   /** Connects, applies the store's migrations and returns a ready store. */
   static async connect(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
-    const config: PoolConfig = { connectionString: options.connectionString, max: options.poolSize ?? 10 };
+    const config: PoolConfig = { connectionString: options.connectionString, max: options.poolSize ?? 10, application_name: options.applicationName ?? 'bistand' };
     const pool = new Pool(config);
     pool.on('error', () => undefined); // idle-client errors are surfaced by the next query instead
     try {
@@ -132,9 +136,22 @@ export class PostgresEventStore implements EventStore {
     const batchSize = options.batchSize ?? 1_000;
     const signal = options.signal;
     let after = options.after ?? 0n;
+    let failedReads = 0;
     while (!signal?.aborted) {
       const mark = this.notifier.mark;
-      const { events, heldBack } = await this.readVisible(after, batchSize);
+      let visible: { events: RecordedEvent[]; heldBack: boolean };
+      try {
+        visible = await this.readVisible(after, batchSize);
+        failedReads = 0;
+      } catch (error) {
+        if (!isConnectionError(error)) throw error;
+        // The server is restarting, terminated us or has no connection to spare: the subscription
+        // stays, and reads again after a short backoff, as it would after a missed notification.
+        failedReads++;
+        await this.notifier.waitForAppend(Math.min(LIVE_SAFETY_INTERVAL_MS, reconnectDelayMs(failedReads)), signal, mark);
+        continue;
+      }
+      const { events, heldBack } = visible;
       for (const event of events) {
         if (signal?.aborted) return;
         yield event;
@@ -143,6 +160,11 @@ export class PostgresEventStore implements EventStore {
       if (events.length === batchSize) continue;
       await this.notifier.waitForAppend(heldBack ? HELD_BACK_RETRY_MS : LIVE_SAFETY_INTERVAL_MS, signal, mark);
     }
+  }
+
+  /** How the connection that LISTENs for other processes' appends is doing. */
+  get listenerStatus(): ListenerStatus {
+    return this.notifier.status;
   }
 
   async headPosition(): Promise<Position> {

@@ -4,6 +4,8 @@ import type { FacilityKind, GeoPoint, TargetGroup } from '../shared';
 import { FacilityEventType as T, type FacilityEvent, type FacilityRegistered } from './facility.events';
 import type { CommandContext } from '../placement-request/placement-request.commands';
 import type { Recorded } from '../placement-request/placement-request.state';
+import { UnfoldableEventError } from '../unfoldable-event';
+import { requireFacilityEventShape } from './facility.event-shape';
 
 export type FacilityStatus = 'active' | 'suspended' | 'closed';
 
@@ -32,9 +34,20 @@ export type FacilityCommand =
   | { type: 'ResumeFacility'; reason?: string }
   | { type: 'CloseFacility'; reason?: string };
 
+/**
+ * Folds one event into the facility's state. Strict like the request's fold (PRODUCT.md §9): an
+ * unknown type, a malformed payload, a second registration, an event before the registration or
+ * one naming another facility throws UnfoldableEventError.
+ */
 export function evolveFacility(state: FacilityState, event: Recorded<FacilityEvent>): FacilityState {
-  if (event.type === T.FacilityRegistered) return { exists: true, ...event.data, status: 'active', lastOccurredAt: event.occurredAt };
-  if (!state.exists) return state;
+  requireFacilityEventShape(event);
+  if (event.type === T.FacilityRegistered) {
+    if (state.exists) throw new UnfoldableEventError(event.type, `facility ${state.facilityId} was already registered`);
+    const { facilityId, name, kind, region, municipality, location, places, targetGroups } = event.data;
+    return { exists: true, facilityId, name, kind, region, municipality, location: { lat: location.lat, lon: location.lon }, places, targetGroups, status: 'active', lastOccurredAt: event.occurredAt };
+  }
+  if (!state.exists) throw new UnfoldableEventError(event.type, 'the stream has no FacilityRegistered before it');
+  if (event.data.facilityId !== state.facilityId) throw new UnfoldableEventError(event.type, `it names facility ${event.data.facilityId}, not ${state.facilityId}`);
   const next = { ...state, lastOccurredAt: event.occurredAt > state.lastOccurredAt ? event.occurredAt : state.lastOccurredAt };
   switch (event.type) {
     case T.FacilityCapacityChanged:
@@ -47,7 +60,7 @@ export function evolveFacility(state: FacilityState, event: Recorded<FacilityEve
       return { ...next, status: 'closed' };
     default: {
       const unknown: never = event;
-      return unknown;
+      throw new UnfoldableEventError((unknown as { type: string }).type, 'not an event type of a facility stream');
     }
   }
 }

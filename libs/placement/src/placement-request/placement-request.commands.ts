@@ -15,7 +15,9 @@ export interface OfferedFacility {
 
 /**
  * Commands on a placement request. Time (`occurredAt`, `now`) and ids come in from the caller;
- * the decider reads no clock and makes no ids.
+ * the decider reads no clock and makes no ids. `lateEventId` is the id the command's own late
+ * event (OfferMade, OfferWithdrawn, RequestWithdrawn: always the first event the decider returns)
+ * will be stored with, so `OfferDeadlineMissRetracted.lateEventId` points at it.
  */
 export type PlacementRequestCommand =
   | ({ type: 'FileRequest' } & PlacementRequested['data'])
@@ -28,6 +30,7 @@ export type PlacementRequestCommand =
       startDate: string;
       overbook: boolean;
       overbookReason?: string;
+      /** The event id OfferMade will be stored with: a retraction it carries names it (PRODUCT.md §3). */
       lateEventId: string;
     }
   | { type: 'AcceptOffer'; offerId: string }

@@ -1,4 +1,6 @@
 import type { FacilityKind, TargetGroup, Urgency } from '../shared';
+import { UnfoldableEventError } from '../unfoldable-event';
+import { requirePlacementRequestEventShape } from './placement-request.event-shape';
 import { PlacementRequestEventType as T, type PlacementRequestEvent } from './placement-request.events';
 
 export const REQUEST_STATUSES = ['requested', 'offered', 'accepted', 'placed', 'ended', 'withdrawn', 'no_offer'] as const;
@@ -65,8 +67,16 @@ export const initialPlacementRequestState: PlacementRequestState = { exists: fal
 /** An event as read back: the catalogue event plus the metadata the rules need. */
 export type Recorded<E> = E & { eventId: string; occurredAt: Date };
 
+/**
+ * Folds one event into the request's state. Strict (PRODUCT.md §9): an event of an unknown type,
+ * with missing or mistyped fields, or one the decider could never have produced in this state (a
+ * second filing, an answer to an offer the stream never made, an event of another request) throws
+ * UnfoldableEventError rather than folding into a plausible but false state.
+ */
 export function evolvePlacementRequest(state: PlacementRequestState, event: Recorded<PlacementRequestEvent>): PlacementRequestState {
+  requirePlacementRequestEventShape(event);
   if (event.type === T.PlacementRequested) {
+    if (state.exists) throw new UnfoldableEventError(event.type, `request ${state.requestId} was already filed`);
     const request = event.data;
     return {
       exists: true,
@@ -91,16 +101,19 @@ export function evolvePlacementRequest(state: PlacementRequestState, event: Reco
       lastOccurredAt: event.occurredAt,
     };
   }
-  if (!state.exists) return state;
+  if (!state.exists) throw new UnfoldableEventError(event.type, 'the stream has no PlacementRequested before it');
+  if (event.data.requestId !== state.requestId) throw new UnfoldableEventError(event.type, `it names request ${event.data.requestId}, not ${state.requestId}`);
   const bySystem = event.type === T.OfferDeadlineMissed || event.type === T.OfferDeadlineMissRetracted;
   const next: OpenPlacementRequest = { ...state, lastOccurredAt: bySystem ? state.lastOccurredAt : maxDate(state.lastOccurredAt, event.occurredAt) };
   switch (event.type) {
     case T.OfferMade: {
       const { offerId, facilityId, facilityKind, facilityRegion, distanceKm, startDate, overbooked } = event.data;
+      if (state.offers.some((offer) => offer.offerId === offerId)) throw new UnfoldableEventError(event.type, `offer ${offerId} was already made`);
       const offer: OfferState = { offerId, facilityId, facilityKind, facilityRegion, distanceKm, startDate, overbooked, status: 'open', occurredAt: event.occurredAt };
       return { ...next, status: 'offered', offers: [...state.offers, offer] };
     }
     case T.OfferAccepted: {
+      requireKnownOffer(state, event);
       const offers = state.offers.map((offer): OfferState => {
         if (offer.offerId === event.data.offerId) return { ...offer, status: 'accepted' };
         return offer.status === 'open' ? { ...offer, status: 'superseded' } : offer;
@@ -108,8 +121,10 @@ export function evolvePlacementRequest(state: PlacementRequestState, event: Reco
       return { ...next, status: 'accepted', offers };
     }
     case T.OfferRefused:
+      requireKnownOffer(state, event);
       return reopenIfNoOfferLeft({ ...next, offers: setOfferStatus(state.offers, event.data.offerId, 'refused') });
     case T.OfferWithdrawn:
+      requireKnownOffer(state, event);
       return reopenIfNoOfferLeft({ ...next, offers: setOfferStatus(state.offers, event.data.offerId, 'withdrawn') });
     case T.NoOfferDeclared:
       return { ...next, status: 'no_offer' };
@@ -119,17 +134,25 @@ export function evolvePlacementRequest(state: PlacementRequestState, event: Reco
       return { ...next, missedDeadline: null };
     case T.ChildPlaced: {
       const { offerId, facilityId, placedAt, distanceKm, outsideHomeRegion } = event.data;
+      if (requireKnownOffer(state, event).facilityId !== facilityId) throw new UnfoldableEventError(event.type, `offer ${offerId} is not of facility ${facilityId}`);
       return { ...next, status: 'placed', placement: { offerId, facilityId, placedAt, distanceKm, outsideHomeRegion }, offers: setOfferStatus(state.offers, offerId, 'placed') };
     }
     case T.RequestWithdrawn:
       return { ...next, status: 'withdrawn', withdrawnAt: event.occurredAt };
     case T.PlacementEnded:
-      return { ...next, status: 'ended', placement: state.placement && { ...state.placement, endedAt: event.data.endedAt } };
+      if (!state.placement) throw new UnfoldableEventError(event.type, 'the child was never placed');
+      return { ...next, status: 'ended', placement: { ...state.placement, endedAt: event.data.endedAt } };
     default: {
       const unknown: never = event;
-      return unknown;
+      throw new UnfoldableEventError((unknown as { type: string }).type, 'not an event type of a placement request stream');
     }
   }
+}
+
+function requireKnownOffer(state: OpenPlacementRequest, event: { type: string; data: { offerId: string } }): OfferState {
+  const offer = state.offers.find((candidate) => candidate.offerId === event.data.offerId);
+  if (!offer) throw new UnfoldableEventError(event.type, `offer ${event.data.offerId} was never made on this request`);
+  return offer;
 }
 
 /** Offers that still hold a place for this request (open, or accepted and not yet placed). */

@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, Matches } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import { BREACH_TYPES, type BreachType } from '@bistand/placement/breach-rules';
 import { AreaPageQuery } from '../list-query.dto';
-import { ISO_DATE_OR_DATE_TIME } from '@bistand/http/patterns';
+import { IsCalendarDate } from '@bistand/http/calendar-date';
 
 export class BreachListQuery extends AreaPageQuery {
 
@@ -14,17 +14,17 @@ export class BreachListQuery extends AreaPageQuery {
 
   @ApiPropertyOptional({ description: 'Breaches that occurred at or after this instant (ISO 8601)' })
   @IsOptional()
-  @Matches(ISO_DATE_OR_DATE_TIME, { message: 'from must be an ISO 8601 date or date-time with offset' })
+  @IsCalendarDate('date-or-date-time')
   from?: string;
 
   @ApiPropertyOptional({ description: 'Breaches that occurred before this instant (ISO 8601)' })
   @IsOptional()
-  @Matches(ISO_DATE_OR_DATE_TIME, { message: 'to must be an ISO 8601 date or date-time with offset' })
+  @IsCalendarDate('date-or-date-time')
   to?: string;
 
   @ApiPropertyOptional({ description: 'The register as it stood at this instant: only breaches recorded by then, retracted only if retracted by then' })
   @IsOptional()
-  @Matches(ISO_DATE_OR_DATE_TIME, { message: 'asOf must be an ISO 8601 date or date-time with offset' })
+  @IsCalendarDate('date-or-date-time')
   asOf?: string;
 
   @ApiPropertyOptional({ description: 'Include retracted breaches (default false)' })

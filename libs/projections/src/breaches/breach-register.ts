@@ -1,10 +1,10 @@
 import type { Pool } from 'pg';
 import type { Actor } from '@bistand/auth/actor';
 import type { BreachType } from '@bistand/placement/breach-rules';
-import { instantFromQuery } from '@bistand/placement/oslo-time';
-import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../paging';
+import type { CursorSigner } from '@bistand/http/cursor-signer';
+import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, type CursorKind } from '../paging';
 import { readScopeCondition } from '../read-scope';
-import { timeRange } from '../time-range';
+import { queryInstant, timeRange } from '../time-range';
 import type { BreachListQuery } from './breach-list.dto';
 
 export interface BreachView {
@@ -42,6 +42,14 @@ export interface BreachRow {
   retracted_at: Date | null;
 }
 
+/** The register's order, which is also its keyset: every row has its own (occurred_at, id). */
+const BREACH_CURSOR: CursorKind = { list: 'breaches', parts: ['instant', 'uuid'] };
+
+/** Rows per keyset query while streaming the whole register: a bounded amount in memory at any time. */
+export const CSV_PAGE_SIZE = 1_000;
+
+type BreachFilter = Omit<BreachListQuery, 'cursor' | 'limit'>;
+
 /**
  * Reads of the breach register. `asOf` answers what the register held at that instant: breaches
  * recorded by then, shown retracted only if retracted by then.
@@ -49,35 +57,66 @@ export interface BreachRow {
 export class BreachRegister {
   constructor(readonly pool: Pool) {}
 
-  async list(actor: Actor, query: BreachListQuery): Promise<{ items: BreachView[]; nextCursor: string | null }> {
+  /** One page in the caller's scope, and the signed cursor of the next one. */
+  async list(cursors: CursorSigner, actor: Actor, query: BreachListQuery): Promise<{ items: BreachView[]; nextCursor: string | null }> {
+    const { cursor, limit = DEFAULT_PAGE_SIZE, ...filter } = query;
+    const after = decodeCursor(cursors, BREACH_CURSOR, { ...filter }, cursor);
+    const rows = await this.page(actor, filter, after && { occurredAt: new Date(after[0]), id: after[1] }, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toView),
+      nextCursor: rows.length > limit && last ? encodeCursor(cursors, BREACH_CURSOR, { ...filter }, [last.occurred_at.toISOString(), last.id]) : null,
+    };
+  }
+
+  /**
+   * The whole filtered register, page by page: each page is its own short keyset query (no
+   * transaction stays open while a slow client reads), and the next page is read only when the
+   * consumer asks for it, so memory stays bounded whatever the register's size. A row is in
+   * exactly one page because the keyset (occurred_at, id) is unique and strictly increasing.
+   */
+  async *pages(cursors: CursorSigner, actor: Actor, query: BreachListQuery, pageSize = CSV_PAGE_SIZE): AsyncGenerator<BreachView[]> {
+    // With a cursor, the rest of the register after that page.
+    const { cursor, limit: _, ...filter } = query;
+    const start = decodeCursor(cursors, BREACH_CURSOR, { ...filter }, cursor);
+    let after = start && { occurredAt: new Date(start[0]), id: start[1] };
+    for (;;) {
+      const rows = await this.page(actor, filter, after, pageSize);
+      if (rows.length > 0) yield rows.map(toView);
+      if (rows.length < pageSize) return;
+      const last = rows[rows.length - 1];
+      after = { occurredAt: last.occurred_at, id: last.id };
+    }
+  }
+
+  private async page(actor: Actor, filter: BreachFilter, after: { occurredAt: Date; id: string } | undefined, limit: number): Promise<BreachRow[]> {
     const params: unknown[] = [];
     const where = [readScopeCondition(actor, params)];
     const add = (sql: string, value: unknown) => {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
     };
-    if (query.region) add('region = ?', query.region);
-    if (query.municipality) add('municipality = ?', query.municipality);
-    if (query.type) add('type = ?', query.type);
-    if (query.urgency) add('urgency = ?', query.urgency);
-    const { from, to } = timeRange(query);
+    if (filter.region) add('region = ?', filter.region);
+    if (filter.municipality) add('municipality = ?', filter.municipality);
+    if (filter.type) add('type = ?', filter.type);
+    if (filter.urgency) add('urgency = ?', filter.urgency);
+    const { from, to } = timeRange(filter);
     if (from) add('occurred_at >= ?', from);
     if (to) add('occurred_at < ?', to);
     let retractedAt = 'retracted_at';
-    if (query.asOf) {
-      params.push(instantFromQuery(query.asOf));
+    if (filter.asOf) {
+      params.push(queryInstant('asOf', filter.asOf));
       const asOf = `$${params.length}`;
       where.push(`recorded_at <= ${asOf}`);
       retractedAt = `CASE WHEN retracted_at <= ${asOf} THEN retracted_at END`;
     }
-    if (!query.includeRetracted) where.push(`${retractedAt} IS NULL`);
-    const cursor = decodeCursor(query.cursor, 2);
-    if (cursor) {
-      params.push(new Date(cursor[0]), cursor[1]);
+    if (!filter.includeRetracted) where.push(`${retractedAt} IS NULL`);
+    if (after) {
+      params.push(after.occurredAt, after.id);
       where.push(`(occurred_at, id) > ($${params.length - 1}, $${params.length}::uuid)`);
     }
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    params.push(limit + 1);
+    params.push(limit);
     const { rows } = await this.pool.query<BreachRow>(
       `SELECT id, request_id, type, occurred_at, recorded_at, region, municipality, urgency, placement_kind, offer_id, policy_version,
               ${retractedAt} IS NOT NULL AS retracted, ${retractedAt} AS retracted_at
@@ -85,9 +124,7 @@ export class BreachRegister {
         ORDER BY occurred_at, id LIMIT $${params.length}`,
       params,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { items: page.map(toView), nextCursor: rows.length > limit && last ? encodeCursor([last.occurred_at.toISOString(), last.id]) : null };
+    return rows;
   }
 
   async ofRequest(requestId: string): Promise<BreachView[]> {
@@ -112,15 +149,4 @@ function toView(row: BreachRow): BreachView {
     retracted: row.retracted,
     retractedAt: row.retracted_at ? row.retracted_at.toISOString() : null,
   };
-}
-
-const CSV_COLUMNS: (keyof BreachView)[] = ['id', 'requestId', 'type', 'occurredAt', 'recordedAt', 'region', 'municipality', 'urgency', 'placementKind', 'offerId', 'policyVersion', 'retracted', 'retractedAt'];
-
-/** RFC 4180 CSV with a header row. */
-export function breachesToCsv(items: BreachView[]): string {
-  const cell = (value: unknown) => {
-    const text = value === null || value === undefined ? '' : String(value);
-    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return [CSV_COLUMNS.join(','), ...items.map((item) => CSV_COLUMNS.map((column) => cell(item[column])).join(','))].join('\r\n') + '\r\n';
 }

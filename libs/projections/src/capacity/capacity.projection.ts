@@ -1,7 +1,10 @@
 import type { Pool, PoolClient } from 'pg';
 import type { RecordedEvent } from '@bistand/event-store/event-store.port';
-import { FacilityEventType as F, type FacilityEvent } from '@bistand/placement/facility/facility.events';
-import { PlacementRequestEventType as T } from '@bistand/placement/placement-request/placement-request.events';
+import { requireFacilityEventShape } from '@bistand/placement/facility/facility.event-shape';
+import { FACILITY_STREAM_PREFIX, FacilityEventType as F } from '@bistand/placement/facility/facility.events';
+import { requirePlacementRequestEventShape } from '@bistand/placement/placement-request/placement-request.event-shape';
+import { PLACEMENT_REQUEST_STREAM_PREFIX, PlacementRequestEventType as T } from '@bistand/placement/placement-request/placement-request.events';
+import { isId, metadataInstant, ownId, requiredId, UnappliableEventError } from '../parked/unappliable-event';
 import type { Projection, RebuildTables } from '../projection';
 import { insertFromJson, type RowShape, type RowStream } from '../table-rows';
 
@@ -13,6 +16,11 @@ import { insertFromJson, type RowShape, type RowStream } from '../table-rows';
  *
  * A batch is applied in memory and written with a handful of set-based statements, each taking its
  * rows as one JSON document.
+ *
+ * Offers are keyed by request and offer id: ids in event data are trusted only within the stream
+ * that holds them, so an event that reuses another request's offer id can never change that
+ * request's offer or its facility's numbers. An event that names an offer its own request never made
+ * cannot be applied consistently and is refused (the projector parks it), before anything changes.
  */
 export const capacityProjection: Projection = {
   name: 'capacity',
@@ -123,6 +131,11 @@ const HOLDS: Record<OfferStatus, 'reserved' | 'occupied' | null> = {
   ended: null,
 };
 
+/** An offer's key in a batch: offer ids are unique only within their request as far as the read model trusts them. */
+function offerKey(requestId: string, offerId: string): string {
+  return `${requestId}/${offerId}`;
+}
+
 class CapacityBatch {
   private readonly changedOffers = new Set<string>();
   private readonly changedFacilities = new Set<string>();
@@ -130,6 +143,11 @@ class CapacityBatch {
   private readonly latestVersion = new Map<string, Version>();
 
   private readonly offersByRequest = new Map<string, string[]>();
+  /**
+   * Offers on a facility not registered (yet) in this read model: its FacilityRegistered is parked.
+   * Registering it later (a retry) counts what they hold, as a rebuild would.
+   */
+  private readonly offersOfUnknownFacility = new Map<string, string[]>();
 
   private constructor(
     private readonly offers: Map<string, OfferRow>,
@@ -138,7 +156,10 @@ class CapacityBatch {
     /** In a rebuild, where each version goes as soon as the next one closes it. */
     private readonly history?: RowStream,
   ) {
-    for (const offer of offers.values()) this.offersByRequest.set(offer.request_id, [...(this.offersByRequest.get(offer.request_id) ?? []), offer.offer_id]);
+    for (const [key, offer] of offers) {
+      this.offersByRequest.set(offer.request_id, [...(this.offersByRequest.get(offer.request_id) ?? []), key]);
+      if (!facilities.has(offer.facility_id)) this.offersOfUnknownFacility.set(offer.facility_id, [...(this.offersOfUnknownFacility.get(offer.facility_id) ?? []), key]);
+    }
   }
 
   /** A batch over no stored rows: a rebuild applies every event to one, and writes closed versions to `history` as it goes. */
@@ -150,65 +171,98 @@ class CapacityBatch {
   static async load(client: PoolClient, events: RecordedEvent[]): Promise<CapacityBatch> {
     const requestIds = new Set<string>();
     const facilityIds = new Set<string>();
+    // Rows are found through the streams the events belong to (what `apply` will accept), not
+    // through ids in their data; what is no id is left to `apply` to refuse.
+    const idOf = (event: RecordedEvent, prefix: string) => (event.streamId.startsWith(prefix) ? event.streamId.slice(prefix.length) : undefined);
     for (const event of events) {
-      const data = event.data as { requestId?: string; facilityId?: string };
-      if (data.requestId) requestIds.add(data.requestId);
-      if (data.facilityId) facilityIds.add(data.facilityId);
+      const requestId = idOf(event, PLACEMENT_REQUEST_STREAM_PREFIX);
+      const facilityId = event.type === T.OfferMade ? (event.data as { facilityId?: unknown } | null)?.facilityId : idOf(event, FACILITY_STREAM_PREFIX);
+      if (isId(requestId)) requestIds.add(requestId);
+      if (isId(facilityId)) facilityIds.add(facilityId);
     }
     const { rows: offers } = await client.query<OfferRow>('SELECT offer_id, request_id, facility_id, status FROM rm_facility_offers WHERE request_id = ANY ($1::uuid[])', [
       [...requestIds],
     ]);
+    // A facility registered now may already have offers (its registration was parked, then retried).
+    const registered = events.filter((event) => event.type === F.FacilityRegistered).map((event) => idOf(event, FACILITY_STREAM_PREFIX)).filter(isId);
+    if (registered.length > 0) {
+      const { rows: early } = await client.query<OfferRow>('SELECT offer_id, request_id, facility_id, status FROM rm_facility_offers WHERE facility_id = ANY ($1::uuid[])', [registered]);
+      offers.push(...early.filter((offer) => !requestIds.has(offer.request_id)));
+    }
     for (const offer of offers) facilityIds.add(offer.facility_id);
     const { rows: facilities } = await client.query<FacilityRow>('SELECT * FROM rm_facilities WHERE facility_id = ANY ($1::uuid[])', [[...facilityIds]]);
     const { rows: open } = await client.query<Version>('SELECT * FROM rm_capacity_history WHERE facility_id = ANY ($1::uuid[]) AND valid_to IS NULL', [[...facilityIds]]);
     return new CapacityBatch(
-      new Map(offers.map((offer) => [offer.offer_id, offer])),
+      new Map(offers.map((offer) => [offerKey(offer.request_id, offer.offer_id), offer])),
       new Map(facilities.map((facility) => [facility.facility_id, facility])),
       new Map(open.map((version) => [version.facility_id, version])),
     );
   }
 
+  /** Applies one event, or throws `UnappliableEventError` having changed nothing. */
   apply(event: RecordedEvent): void {
-    const at = typeof event.metadata.recordedAt === 'string' ? new Date(event.metadata.recordedAt) : event.recordedAt;
-    if (event.type.startsWith('Facility')) return this.applyFacility({ type: event.type, data: event.data } as FacilityEvent, at);
-    const data = event.data as { requestId: string; offerId?: string; facilityId?: string };
-    const ofRequest = () => (this.offersByRequest.get(data.requestId) ?? []).map((id) => this.offers.get(id)!);
+    const at = metadataInstant(event, event.metadata.recordedAt, event.recordedAt);
+    if (event.type.startsWith('Facility')) return this.applyFacility(event, at);
+    const requestId = ownId(event, 'requestId', PLACEMENT_REQUEST_STREAM_PREFIX);
+    requirePlacementRequestEventShape(event);
+    const keysOfRequest = () => this.offersByRequest.get(requestId) ?? [];
+    /** The request's own offer the event names: anything else is not this request's to change. */
+    const namedOffer = (): string => {
+      const key = offerKey(requestId, requiredId(event, 'offerId'));
+      if (!this.offers.has(key)) throw new UnappliableEventError(event, `request ${requestId} made no offer ${requiredId(event, 'offerId')}`);
+      return key;
+    };
     switch (event.type) {
-      case T.OfferMade:
-        if (!this.offers.has(data.offerId!)) {
-          this.offers.set(data.offerId!, { offer_id: data.offerId!, request_id: data.requestId, facility_id: data.facilityId!, status: 'released' });
-          this.offersByRequest.set(data.requestId, [...(this.offersByRequest.get(data.requestId) ?? []), data.offerId!]);
-          this.setStatus(data.offerId!, 'open', at);
+      case T.OfferMade: {
+        const offerId = requiredId(event, 'offerId');
+        const facilityId = requiredId(event, 'facilityId');
+        const key = offerKey(requestId, offerId);
+        if (!this.offers.has(key)) {
+          this.offers.set(key, { offer_id: offerId, request_id: requestId, facility_id: facilityId, status: 'released' });
+          this.offersByRequest.set(requestId, [...keysOfRequest(), key]);
+          if (!this.facilities.has(facilityId)) this.offersOfUnknownFacility.set(facilityId, [...(this.offersOfUnknownFacility.get(facilityId) ?? []), key]);
+          this.setStatus(key, 'open', at);
         }
         break;
-      case T.OfferAccepted:
-        for (const offer of ofRequest()) {
-          if (offer.offer_id === data.offerId) this.setStatus(offer.offer_id, 'accepted', at);
-          else if (offer.status === 'open') this.setStatus(offer.offer_id, 'superseded', at);
+      }
+      case T.OfferAccepted: {
+        const accepted = namedOffer();
+        for (const key of keysOfRequest()) {
+          if (key === accepted) this.setStatus(key, 'accepted', at);
+          else if (this.offers.get(key)!.status === 'open') this.setStatus(key, 'superseded', at);
         }
         break;
+      }
       case T.OfferRefused:
       case T.OfferWithdrawn:
-        this.setStatus(data.offerId!, 'released', at);
+        this.setStatus(namedOffer(), 'released', at);
         break;
       case T.ChildPlaced:
-        this.setStatus(data.offerId!, 'placed', at);
+        this.setStatus(namedOffer(), 'placed', at);
         break;
       case T.PlacementEnded:
-        for (const offer of ofRequest()) if (offer.status === 'placed') this.setStatus(offer.offer_id, 'ended', at);
+        for (const key of keysOfRequest()) if (this.offers.get(key)!.status === 'placed') this.setStatus(key, 'ended', at);
         break;
       case T.RequestWithdrawn:
-        for (const offer of ofRequest()) if (offer.status === 'open' || offer.status === 'accepted') this.setStatus(offer.offer_id, 'released', at);
+        for (const key of keysOfRequest()) if (['open', 'accepted'].includes(this.offers.get(key)!.status)) this.setStatus(key, 'released', at);
         break;
     }
   }
 
-  private applyFacility(event: FacilityEvent, at: Date): void {
-    const id = event.data.facilityId;
+  private applyFacility(recorded: RecordedEvent, at: Date): void {
+    const id = ownId(recorded, 'facilityId', FACILITY_STREAM_PREFIX);
+    const event = { type: recorded.type, data: recorded.data };
+    requireFacilityEventShape(event);
     if (event.type === F.FacilityRegistered) {
       if (this.facilities.has(id)) return;
       const d = event.data;
-      this.facilities.set(id, { facility_id: id, name: d.name, kind: d.kind, region: d.region, municipality: d.municipality, lat: d.location.lat, lon: d.location.lon, target_groups: d.targetGroups, status: 'active', places: d.places, occupied: 0, reserved: 0 });
+      const facility: FacilityRow = { facility_id: id, name: d.name, kind: d.kind, region: d.region, municipality: d.municipality, lat: d.location.lat, lon: d.location.lon, target_groups: d.targetGroups, status: 'active', places: d.places, occupied: 0, reserved: 0 };
+      for (const key of this.offersOfUnknownFacility.get(id) ?? []) {
+        const holds = HOLDS[this.offers.get(key)!.status];
+        if (holds) facility[holds]++;
+      }
+      this.offersOfUnknownFacility.delete(id);
+      this.facilities.set(id, facility);
     } else {
       const facility = this.facilities.get(id);
       if (!facility) return;
@@ -218,8 +272,8 @@ class CapacityBatch {
     this.touch(id, at);
   }
 
-  private setStatus(offerId: string, status: OfferStatus, at: Date): void {
-    const offer = this.offers.get(offerId);
+  private setStatus(key: string, status: OfferStatus, at: Date): void {
+    const offer = this.offers.get(key);
     if (!offer || offer.status === status) return;
     const facility = this.facilities.get(offer.facility_id);
     if (facility) {
@@ -229,7 +283,7 @@ class CapacityBatch {
       if (after) facility[after]++;
     }
     offer.status = status;
-    this.changedOffers.add(offerId);
+    this.changedOffers.add(key);
     this.touch(offer.facility_id, at);
   }
 
@@ -252,7 +306,7 @@ class CapacityBatch {
   /** Writes what the batch changed over the stored rows, and closes the facilities' open versions it follows on from. */
   async save(client: PoolClient): Promise<void> {
     const { offers, facilities, versions } = this.changedRows();
-    if (offers.length > 0) await client.query(insertFromJson(OFFER_ROWS, 'ON CONFLICT (offer_id) DO UPDATE SET status = EXCLUDED.status'), [JSON.stringify(offers)]);
+    if (offers.length > 0) await client.query(insertFromJson(OFFER_ROWS, 'ON CONFLICT (request_id, offer_id) DO UPDATE SET status = EXCLUDED.status'), [JSON.stringify(offers)]);
     if (facilities.length > 0) {
       await client.query(
         insertFromJson(FACILITY_ROWS, 'ON CONFLICT (facility_id) DO UPDATE SET status = EXCLUDED.status, places = EXCLUDED.places, occupied = EXCLUDED.occupied, reserved = EXCLUDED.reserved'),

@@ -1,10 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, Matches } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import type { Pool } from 'pg';
 import { distanceKm } from '@bistand/placement/distance';
 import { instantFromQuery } from '@bistand/placement/oslo-time';
 import { FACILITY_KINDS } from '@bistand/placement/shared';
-import { ISO_DATE_OR_DATE_TIME } from '@bistand/http/patterns';
+import { IsCalendarDate } from '@bistand/http/calendar-date';
 import { REGIONS } from '@bistand/reference-data/regions';
 
 
@@ -21,7 +21,7 @@ export class CapacityQuery {
 
   @ApiPropertyOptional({ description: 'Capacity as recorded at this past instant (ISO 8601)' })
   @IsOptional()
-  @Matches(ISO_DATE_OR_DATE_TIME, { message: 'asOf must be an ISO 8601 date or date-time with offset' })
+  @IsCalendarDate('date-or-date-time')
   asOf?: string;
 }
 

@@ -3,10 +3,11 @@ import type { RecordedEvent } from '@bistand/event-store/event-store.port';
 import { policyInForce } from '@bistand/placement/breach-policy';
 import { BREACH_TYPES, breachId, findBreaches } from '@bistand/placement/breach-rules';
 import { offerDeadline } from '@bistand/placement/offer-deadline';
-import { PlacementRequestEventType as T, type PlacementRequestEvent } from '@bistand/placement/placement-request/placement-request.events';
+import { PLACEMENT_REQUEST_STREAM_PREFIX, PlacementRequestEventType as T, type PlacementRequestEvent } from '@bistand/placement/placement-request/placement-request.events';
 import { evolvePlacementRequest, initialPlacementRequestState, type OpenPlacementRequest, type PlacementRequestState } from '@bistand/placement/placement-request/placement-request.state';
 import { insertFromJson, withColumns, type RowShape } from '../table-rows';
 import type { BreachRow } from '../breaches/breach-register';
+import { isId, metadataInstant, ownId, requiredId, UnappliableEventError } from '../parked/unappliable-event';
 import type { Projection } from '../projection';
 import { ALL_STATISTICS_TABLES, breachCounter, osloMonth, osloPeriod, REQUEST_COUNTERS, retractedCounter, STATISTICS_FROM_ROWS, STATISTICS_TABLES, statisticsKey } from '../read-model-schema';
 import { stateFromJson, stateToJson } from './request-state-json';
@@ -77,7 +78,10 @@ interface RegisterChanges {
 
 /**
  * Folds request events into the known requests (changing `known` in place) and tells the register
- * what breaches they record: the same steps for a live batch and for a rebuild.
+ * what breaches they record: the same steps for a live batch and for a rebuild. An event that
+ * cannot be applied consistently (its request id is not its stream's, it names an offer the
+ * request never made) throws `UnappliableEventError` before anything changes, so the projector
+ * parks it instead of writing a wrong row or breach.
  */
 class RequestFold {
   /** The requests this fold changed, each with the position of the last event that did. */
@@ -89,27 +93,31 @@ class RequestFold {
   ) {}
 
   apply(recorded: RecordedEvent): void {
+    const requestId = ownId(recorded, 'requestId', PLACEMENT_REQUEST_STREAM_PREFIX);
     const event = { type: recorded.type, data: recorded.data } as PlacementRequestEvent;
-    const requestId = event.data.requestId;
     const { occurredAt, recordedAt } = eventTimes(recorded);
     const before = this.known.get(requestId);
+    if (before) checkOffer(recorded, before.state);
+    // Everything that can fail on a malformed event is worked out before `known` or the register change.
     const state: PlacementRequestState = evolvePlacementRequest(before?.state ?? initialPlacementRequestState, { ...event, eventId: recorded.eventId, occurredAt });
     if (!state.exists) return;
+    let created: RequestEntry | undefined;
     if (event.type === T.PlacementRequested) {
       const policy = policyInForce(recordedAt);
       const deadline = offerDeadline({ urgency: state.urgency, requestedAt: state.requestedAt, neededBy: state.neededBy }, policy);
-      this.known.set(requestId, { state, deadline, policy: policy.version, recordedAt });
-    } else if (before) {
-      before.state = state; // the entries are this fold's own
-    } else {
+      created = { state, deadline, policy: policy.version, recordedAt };
+    } else if (!before) {
       return;
     }
+    const findings = event.type === T.OfferDeadlineMissRetracted ? [] : findBreaches(state, event, occurredAt, policyInForce(recordedAt));
+    if (created) this.known.set(requestId, created);
+    else before!.state = state; // the entries are this fold's own
     this.changed.set(requestId, recorded.position);
     if (event.type === T.OfferDeadlineMissRetracted) {
       this.register.retraction(breachId(requestId, 'NO_OFFER_BEFORE_DEADLINE', null), recordedAt);
       return;
     }
-    for (const finding of findBreaches(state, event, occurredAt, policyInForce(recordedAt))) {
+    for (const finding of findings) {
       this.register.breach({
         id: breachId(requestId, finding.type, finding.offerId),
         request_id: requestId,
@@ -128,9 +136,33 @@ class RequestFold {
   }
 }
 
-/** The stored rows of the requests a batch's events belong to. */
+/**
+ * An offer event must name an offer of its own request (and a new offer a new id): otherwise the
+ * request's offers, and the breaches judged from them, would no longer be what its events say.
+ */
+function checkOffer(recorded: RecordedEvent, state: OpenPlacementRequest): void {
+  const names = (offerId: string) => state.offers.some((offer) => offer.offerId === offerId);
+  switch (recorded.type) {
+    case T.OfferMade: {
+      const offerId = requiredId(recorded, 'offerId');
+      requiredId(recorded, 'facilityId');
+      if (names(offerId)) throw new UnappliableEventError(recorded, `request ${state.requestId} already made offer ${offerId}`);
+      return;
+    }
+    case T.OfferAccepted:
+    case T.OfferRefused:
+    case T.OfferWithdrawn:
+    case T.ChildPlaced: {
+      const offerId = requiredId(recorded, 'offerId');
+      if (!names(offerId)) throw new UnappliableEventError(recorded, `request ${state.requestId} made no offer ${offerId}`);
+      return;
+    }
+  }
+}
+
+/** The stored rows of the requests a batch's events belong to (found through their streams, which `apply` checks their ids against). */
 async function loadRequests(client: PoolClient, events: RecordedEvent[]): Promise<Map<string, RequestEntry>> {
-  const requestIds = [...new Set(events.map((event) => (event.data as { requestId: string }).requestId))];
+  const requestIds = [...new Set(events.map((event) => event.streamId.slice(PLACEMENT_REQUEST_STREAM_PREFIX.length)).filter(isId))];
   const { rows } = await client.query<{ request_id: string; state: unknown; offer_deadline: Date; deadline_policy: string; recorded_at: Date }>(
     'SELECT request_id, state, offer_deadline, deadline_policy, recorded_at FROM rm_requests WHERE request_id = ANY ($1::uuid[])',
     [requestIds],
@@ -388,7 +420,7 @@ function deadlineState(state: OpenPlacementRequest, deadline: Date): 'pending' |
 /** When the event happened (business time) and when it was recorded; one Date when they are the same instant, as they mostly are. */
 function eventTimes(recorded: RecordedEvent): { occurredAt: Date; recordedAt: Date } {
   const { occurredAt, recordedAt } = recorded.metadata;
-  const recordedInstant = typeof recordedAt === 'string' ? new Date(recordedAt) : recorded.recordedAt;
+  const recordedInstant = metadataInstant(recorded, recordedAt, recorded.recordedAt);
   if (typeof occurredAt !== 'string') return { occurredAt: recorded.recordedAt, recordedAt: recordedInstant };
-  return { occurredAt: occurredAt === recordedAt ? recordedInstant : new Date(occurredAt), recordedAt: recordedInstant };
+  return { occurredAt: occurredAt === recordedAt ? recordedInstant : metadataInstant(recorded, occurredAt, recorded.recordedAt), recordedAt: recordedInstant };
 }
