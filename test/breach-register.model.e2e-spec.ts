@@ -417,6 +417,32 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
     return rows;
   }
 
+  /**
+   * The app's own offer deadline per request (the request list's `offerDeadline`, where it shows
+   * one) against the reference's: catches a wrong working-day count even where an offer in time
+   * hides it from the register.
+   */
+  async function deadlineMismatches(requests: PlannedRequest[], head: bigint): Promise<string[]> {
+    const shown = new Map<string, string | undefined>();
+    let cursor: string | null = null;
+    do {
+      const response: { status: number; body: { items: { id: string; offerDeadline?: string }[]; nextCursor: string | null } } = await s
+        .http()
+        .get('/v1/placement-requests')
+        .query({ limit: '500', ...(cursor ? { cursor } : {}) })
+        .set('Authorization', s.as('auditor'))
+        .set('X-Min-Position', head.toString());
+      if (response.status !== 200) throw new Error(`GET /v1/placement-requests: ${response.status} ${JSON.stringify(response.body)}`);
+      for (const item of response.body.items) shown.set(item.id, item.offerDeadline);
+      cursor = requests.every((request) => shown.has(request.requestId)) ? null : response.body.nextCursor;
+    } while (cursor);
+    return requests.flatMap((request) => {
+      const theirs = shown.get(request.requestId);
+      const ours = offerDeadline(request.urgency, request.requestedAt, request.neededBy);
+      return theirs === undefined || Date.parse(theirs) === ours ? [] : [`${request.requestId} (${request.urgency}, req ${osloIso(request.requestedAt)}, neededBy ${osloIso(request.neededBy)}): app ${theirs}, reference ${new Date(ours).toISOString()}`];
+    });
+  }
+
   const keyOf = (b: ExpectedBreach) => `${b.requestId} ${b.type} ${b.offerId ?? '-'} ${new Date(b.occurredAt).toISOString()} retracted=${b.retracted}`;
 
   /** The product's rows as comparable breaches; a placement breach may name the placed offer or none. */
@@ -450,7 +476,7 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
    * Answers the candidate registers (more than one only where "together" could not be guaranteed
    * on a slow machine) and what the app holds.
    */
-  async function drive(requests: PlannedRequest[]): Promise<{ expected: ExpectedBreach[][]; actual: ExpectedBreach[] }> {
+  async function drive(requests: PlannedRequest[]): Promise<{ expected: ExpectedBreach[][]; actual: ExpectedBreach[]; deadlineMismatches: string[] }> {
     let head = 0n;
     let lastFiledAt = 0;
     const maybeJudgedEarly = new Set<string>();
@@ -497,7 +523,8 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
       }
       candidates = candidates.flatMap((candidate) => options.map((option) => [...candidate, ...option]));
     }
-    return { expected: candidates, actual: observed(await wholeRegister(head), requests) };
+    const actual = observed(await wholeRegister(head), requests);
+    return { expected: candidates, actual, deadlineMismatches: await deadlineMismatches(requests, head) };
   }
 
   it(
@@ -509,7 +536,8 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
         fc.asyncProperty(historySpec, async (specs) => {
           runs++;
           const requests = plan(specs, Date.now());
-          const { expected, actual } = await drive(requests);
+          const { expected, actual, deadlineMismatches: wrongDeadlines } = await drive(requests);
+          if (wrongDeadlines.length > 0) throw new Error(`offer deadlines differ from §4:\n  ${wrongDeadlines.join('\n  ')}\nhistory:\n${describeHistory(requests)}`);
           for (const breach of expected[0]) covered.add(`${breach.type}${breach.retracted ? ' (retracted)' : ''}`);
           const deadlines = requests.map((r) => offerDeadline(r.urgency, r.requestedAt, r.neededBy));
           if (new Set(deadlines).size < deadlines.length) covered.add('shared deadline instant');

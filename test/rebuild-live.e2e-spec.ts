@@ -104,7 +104,6 @@ describe('a rebuild under live load', () => {
       // Spread over the rebuild rather than back to back: each probe is a fresh command.
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    if (process.env.DIAG) console.log(probes.map((p) => `${p.phase[0]}${p.readableAfterMs}`).join(" "), rebuild.output().slice(-400));
     expect(await rebuild.exited).toBe(0);
     expect(rebuild.output()).toMatch(/Rebuilt 100,\d{3} events in/);
 

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { copyAll, insertFromJson, type RowShape } from '@bistand/projections/table-rows';
+import { COPY_CHUNK_ROWS, copyAll, insertFromJson, type RowShape } from '@bistand/projections/table-rows';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 /** The two ways projections write rows must store every value as it was, whatever characters it holds. */
@@ -46,5 +46,14 @@ describe('writing rows', () => {
     await copyAll(pool, shape, many);
     const { rows: counted } = await pool.query('SELECT count(*)::int AS n, sum(position)::text AS total FROM sample');
     expect(counted[0]).toEqual({ n: 12_345, total: String((12_344 * 12_345) / 2) });
+  });
+
+  it('COPY of many rows commits them in short transactions, so it never holds the event store readers back for long', async () => {
+    const many = Array.from({ length: 12_345 }, (_, i) => ({ ...rows[1], id: `00000000-0000-4000-8000-${i.toString().padStart(12, '0')}` }));
+    await copyAll(pool, shape, many);
+    // Each row carries the id of the transaction that wrote it.
+    const { rows: transactions } = await pool.query<{ rows: number }>('SELECT count(*)::int AS rows FROM sample GROUP BY xmin::text ORDER BY 1 DESC');
+    expect(transactions.length).toBe(Math.ceil(12_345 / COPY_CHUNK_ROWS));
+    expect(transactions[0].rows).toBeLessThanOrEqual(COPY_CHUNK_ROWS);
   });
 });

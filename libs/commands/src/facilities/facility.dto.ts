@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsDefined, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { FACILITY_KINDS, TARGET_GROUPS, type FacilityKind, type TargetGroup } from '@bistand/placement/shared';
 import { REGIONS } from '@bistand/reference-data/regions';
 import { BusinessTimeDto, UUID } from '../http/common.dto';
@@ -46,6 +46,8 @@ export class RegisterFacilityDto extends BusinessTimeDto {
   municipality!: string;
 
   @ApiProperty({ type: LocationDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => LocationDto)
   location!: LocationDto;
