@@ -129,6 +129,23 @@ const requestSpec: fc.Arbitrary<RequestSpec> = fc.record({
 });
 const historySpec = fc.array(requestSpec, { minLength: 2, maxLength: 5 });
 
+/**
+ * An instant as a client writes it: in UTC, in Oslo time, or with some other offset (a system in
+ * another zone, or one that sends +14:00). The instant is what counts; a product that read the
+ * calendar date off the text instead of Oslo's date would count working days from the wrong day.
+ */
+const OTHER_OFFSETS_MINUTES = [-720, -180, 330, 840];
+function written(instant: number): string {
+  const style = Math.floor(instant / MINUTE) % 4;
+  if (style === 0) return new Date(instant).toISOString();
+  if (style === 1 || style === 2) return osloIso(instant);
+  const offset = OTHER_OFFSETS_MINUTES[Math.floor(instant / (7 * MINUTE)) % OTHER_OFFSETS_MINUTES.length];
+  const local = new Date(instant + offset * MINUTE).toISOString().slice(0, 23);
+  const sign = offset < 0 ? '-' : '+';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${local}${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+}
+
 /** One request of a run, made concrete: ids, business times, and the facts in registration order. */
 interface PlannedRequest extends ReferenceRequest {
   home: GeoPoint;
@@ -282,8 +299,12 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
     await testApp?.close();
   });
 
+  /** The highest position any answer of this file named: reads wait for it with X-Min-Position. */
+  let highestPosition = 0n;
   function position(response: { body: { position?: string } }): bigint {
-    return BigInt(response.body.position ?? '0');
+    const p = BigInt(response.body.position ?? '0');
+    if (p > highestPosition) highestPosition = p;
+    return p;
   }
 
   async function command(path: string, caller: Caller, body: object, idempotencyKey?: string): Promise<bigint> {
@@ -291,7 +312,10 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
       const call = s.post(path, caller, body);
       return idempotencyKey ? call.set('Idempotency-Key', idempotencyKey) : call;
     };
-    const response = await send();
+    let response = await send();
+    // 503 READ_MODEL.BEHIND: the read models were held back (e.g. by a long transaction elsewhere on
+    // the server, /tmp/bugs-models.md #2); nothing was appended, so a client retries. Not what is tested here.
+    for (let attempt = 1; response.status === 503 && attempt <= 3; attempt++) response = await send();
     if (response.status !== 200 && response.status !== 201) {
       throw new Error(`POST ${path} ${JSON.stringify(body)} as ${caller}: ${response.status} ${JSON.stringify(response.body)}`);
     }
@@ -315,10 +339,10 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
       urgency: request.urgency,
       placementKind: request.placementKind,
       targetGroup: request.targetGroup,
-      neededBy: osloIso(request.neededBy),
+      neededBy: written(request.neededBy),
       legalBasis: 'bvl. § 4-2',
       childHeard: true,
-      occurredAt: osloIso(request.requestedAt),
+      occurredAt: written(request.requestedAt),
     });
   }
 
@@ -326,7 +350,7 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
     const home = HOMES[request.homeName];
     const base = `/v1/placement-requests/${request.requestId}`;
     // half the times written in UTC, half with Oslo's offset: both are ISO 8601 with an offset
-    const occurredAt = fact.at % (2 * MINUTE) === 0 ? new Date(fact.at).toISOString() : osloIso(fact.at);
+    const occurredAt = written(fact.at);
     const key = request.retried.has(fact) ? `model-${randomUUID()}` : undefined;
     switch (fact.op) {
       case 'offer':
@@ -365,7 +389,7 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
   async function judgedMissed(requestId: string, until: number): Promise<bigint> {
     for (;;) {
       const miss = (await eventsOf(requestId)).find((event) => event.type === 'OfferDeadlineMissed');
-      if (miss) return BigInt(miss.position);
+      if (miss) return position({ body: miss });
       if (Date.now() > until) throw new Error(`the deadline watcher never judged request ${requestId} (no OfferDeadlineMissed after ${JUDGEMENT_TIMEOUT_MS} ms)`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -404,12 +428,15 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
     const rows: RegisterRow[] = [];
     let cursor: string | null = null;
     do {
-      const response: { status: number; body: { items: RegisterRow[]; nextCursor: string | null } } = await s
-        .http()
-        .get('/v1/breaches')
-        .query({ includeRetracted: 'true', limit: '500', ...(cursor ? { cursor } : {}) })
-        .set('Authorization', s.as('auditor'))
-        .set('X-Min-Position', minPosition.toString());
+      const page = () =>
+        s
+          .http()
+          .get('/v1/breaches')
+          .query({ includeRetracted: 'true', limit: '500', ...(cursor ? { cursor } : {}) })
+          .set('Authorization', s.as('auditor'))
+          .set('X-Min-Position', minPosition.toString());
+      let response: { status: number; body: { items: RegisterRow[]; nextCursor: string | null } } = await page();
+      for (let attempt = 1; response.status === 503 && attempt <= 3; attempt++) response = await page(); // held back: see command()
       if (response.status !== 200) throw new Error(`GET /v1/breaches: ${response.status} ${JSON.stringify(response.body)}`);
       rows.push(...response.body.items);
       cursor = response.body.nextCursor;
@@ -476,7 +503,7 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
    * Answers the candidate registers (more than one only where "together" could not be guaranteed
    * on a slow machine) and what the app holds.
    */
-  async function drive(requests: PlannedRequest[]): Promise<{ expected: ExpectedBreach[][]; actual: ExpectedBreach[]; deadlineMismatches: string[] }> {
+  async function drive(requests: PlannedRequest[]): Promise<{ expected: ExpectedBreach[][]; actual: ExpectedBreach[]; deadlineMismatches: string[]; register: RegisterRow[] }> {
     let head = 0n;
     let lastFiledAt = 0;
     const maybeJudgedEarly = new Set<string>();
@@ -523,8 +550,8 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
       }
       candidates = candidates.flatMap((candidate) => options.map((option) => [...candidate, ...option]));
     }
-    const actual = observed(await wholeRegister(head), requests);
-    return { expected: candidates, actual, deadlineMismatches: await deadlineMismatches(requests, head) };
+    const register = await wholeRegister(head);
+    return { expected: candidates, actual: observed(register, requests), deadlineMismatches: await deadlineMismatches(requests, head), register };
   }
 
   it(
@@ -532,11 +559,13 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
     async () => {
       let runs = 0;
       const covered = new Set<string>();
+      const snapshots: { at: string; rows: RegisterRow[] }[] = [];
       await fc.assert(
         fc.asyncProperty(historySpec, async (specs) => {
           runs++;
           const requests = plan(specs, Date.now());
-          const { expected, actual, deadlineMismatches: wrongDeadlines } = await drive(requests);
+          const { expected, actual, deadlineMismatches: wrongDeadlines, register } = await drive(requests);
+          snapshots.push({ at: new Date().toISOString(), rows: register });
           if (wrongDeadlines.length > 0) throw new Error(`offer deadlines differ from §4:\n  ${wrongDeadlines.join('\n  ')}\nhistory:\n${describeHistory(requests)}`);
           for (const breach of expected[0]) covered.add(`${breach.type}${breach.retracted ? ' (retracted)' : ''}`);
           const deadlines = requests.map((r) => offerDeadline(r.urgency, r.requestedAt, r.neededBy));
@@ -562,9 +591,30 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
       // not vacuous: the histories reached the rules (typically all 5 types, retractions, shared deadlines)
       expect({ runs, covered: [...covered].sort() }).toEqual({ runs, covered: expect.arrayContaining(['NO_OFFER_BEFORE_DEADLINE', 'OFFER_NOT_MATCHING_NEEDS']) });
       expect(covered.size).toBeGreaterThanOrEqual(5);
+
+      // Time travel (§4, §8): asOf an instant between two runs shows exactly what the register held then.
+      for (const snapshot of snapshots.filter((_, index) => index % 5 === 2)) {
+        const asOf = await s.http().get('/v1/breaches').query({ includeRetracted: 'true', limit: '500', asOf: snapshot.at }).set('Authorization', s.as('auditor'));
+        expect(asOf.status).toBe(200);
+        expect(asOf.body.nextCursor ?? null).toBeNull();
+        const rowKey = (row: RegisterRow) => `${row.id} ${row.type} retracted=${row.retracted}`;
+        expect({ asOf: snapshot.at, rows: asOf.body.items.map(rowKey).sort() }).toEqual({ asOf: snapshot.at, rows: snapshot.rows.map(rowKey).sort() });
+      }
     },
     200_000,
   );
+
+  it('exports the whole register as CSV without limit: exactly the rows the JSON pages list', async () => {
+    const json = await wholeRegister(highestPosition);
+    const csv = await s.http().get('/v1/breaches?includeRetracted=true').set('Authorization', s.as('auditor')).set('Accept', 'text/csv');
+    expect(csv.status).toBe(200);
+    const [header, ...lines] = csv.text.split(/\r?\n/).filter((line) => line.length > 0);
+    const columns = header.split(',');
+    const rows = lines.map((line) => Object.fromEntries(line.split(',').map((value, index) => [columns[index], value])));
+    const key = (row: Record<string, unknown>) => `${String(row.id)} ${String(row.type)} ${String(row.retracted)}`;
+    expect(rows.map(key).sort()).toEqual(json.map((row) => key({ ...row })).sort());
+    expect(json.length).toBeGreaterThan(0);
+  });
 
   describe('the worked examples of §4, one test per row', () => {
     const hours = (n: number) => n * HOUR;

@@ -1,11 +1,13 @@
 import { Client } from 'pg';
 import { oldestVisibilityHolder, HOLDER_DEGRADED_SECONDS } from '@bistand/event-store/postgres/visibility';
 import { Scenario } from './support/scenario';
+import { startPrivatePostgres, type PrivatePostgres } from './support/private-postgres';
 import { startTestApp, type TestApp } from './support/test-app';
 import { waitUntil } from './support/wait-until';
 
 interface VisibilityReport {
   status: string;
+  heldBackEvents: number;
   oldestTransaction: { pid: number | null; applicationName: string | null; state: string | null; ageSeconds: number; own: boolean } | null;
 }
 
@@ -18,9 +20,12 @@ describe('an open writing transaction elsewhere in the cluster', () => {
   let testApp: TestApp;
   let s: Scenario;
   let operator: Client;
+  let cluster: PrivatePostgres;
 
   beforeAll(async () => {
-    testApp = await startTestApp();
+    // Its own cluster: the operator's open transaction would hold back every other test file.
+    cluster = await startPrivatePostgres();
+    testApp = await startTestApp({ database: await cluster.createDatabase() });
     s = new Scenario(testApp);
     operator = new Client({ connectionString: testApp.database.url, application_name: 'psql-operator' });
     await operator.connect();
@@ -29,6 +34,7 @@ describe('an open writing transaction elsewhere in the cluster', () => {
   afterAll(async () => {
     await operator.end().catch(() => undefined);
     await testApp.close();
+    await cluster.stop();
   });
 
   const visibility = async (): Promise<VisibilityReport> => {
@@ -58,12 +64,14 @@ describe('an open writing transaction elsewhere in the cluster', () => {
     );
     expect(report.oldestTransaction).toMatchObject({ pid, applicationName: 'psql-operator', state: 'idle in transaction', own: false });
     expect(report.oldestTransaction!.ageSeconds).toBeGreaterThan(HOLDER_DEGRADED_SECONDS);
+    expect(report.heldBackEvents).toBeGreaterThanOrEqual(1); // the command's event, committed but not yet visible
     const ready = await s.http().get('/health/ready');
     expect(ready.status).toBe(200); // degraded: the API answers, a person should look
     expect(ready.body.status).toBe('degraded');
     const metrics = await s.http().get('/metrics');
     const age = Number(/^bistand_event_store_oldest_transaction_age_seconds (\S+)$/m.exec(metrics.text)?.[1]);
     expect(age).toBeGreaterThan(HOLDER_DEGRADED_SECONDS);
+    expect(Number(/^bistand_event_store_held_back_events (\S+)$/m.exec(metrics.text)?.[1])).toBeGreaterThanOrEqual(1);
 
     await operator.query('COMMIT');
     // Nothing was lost: the command's effect is readable, and the check is ready again.

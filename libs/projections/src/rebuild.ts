@@ -30,8 +30,9 @@ export const REBUILD_APPLICATION_NAME = 'bistand-rebuild';
  * indexes and planner statistics as soon as its rows are in. Memory grows with the read models
  * (about 130 MB for a year of the national mix, 200,000 events).
  *
- * Every transaction it opens is short: COPYs end every few thousand rows or 200 ms, indexes are
- * built concurrently (rebuild-indexes.ts), and the swap only renames. A transaction holding a
+ * Every transaction it opens is short: each COPY is sent whole once its rows are formed (at most
+ * 5,000 rows or 1 MB, see openCopy), indexes are built concurrently (rebuild-indexes.ts), the
+ * statistics are filled statement by statement, and the swap only renames. A transaction holding a
  * transaction id would hold back every subscriber of the event store in the cluster, the live
  * projector included, for as long as it stays open. The fresh tables are not live until the swap,
  * so their rows may be committed piecemeal: a failed rebuild leaves the live schema untouched, and
