@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import { EVENT_STORE, type EventStore } from '@bistand/event-store/event-store.port';
+import { ALL_PROJECTIONS } from '@bistand/projections/all-projections';
+import { Projector } from '@bistand/projections/projector';
+import { rebuildReadModels } from '@bistand/projections/rebuild';
+import { readModelSnapshot } from './support/read-model-snapshot';
 import { Scenario, type Caller } from './support/scenario';
 import { startTestApp, type TestApp } from './support/test-app';
 import {
@@ -503,7 +508,7 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
    * Answers the candidate registers (more than one only where "together" could not be guaranteed
    * on a slow machine) and what the app holds.
    */
-  async function drive(requests: PlannedRequest[]): Promise<{ expected: ExpectedBreach[][]; actual: ExpectedBreach[]; deadlineMismatches: string[]; register: RegisterRow[] }> {
+  async function drive(requests: PlannedRequest[]): Promise<{ expected: ExpectedBreach[][]; actual: ExpectedBreach[]; deadlineMismatches: string[]; registerRows: RegisterRow[] }> {
     let head = 0n;
     let lastFiledAt = 0;
     const maybeJudgedEarly = new Set<string>();
@@ -550,8 +555,8 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
       }
       candidates = candidates.flatMap((candidate) => options.map((option) => [...candidate, ...option]));
     }
-    const register = await wholeRegister(head);
-    return { expected: candidates, actual: observed(register, requests), deadlineMismatches: await deadlineMismatches(requests, head), register };
+    const registerRows = await wholeRegister(head);
+    return { expected: candidates, actual: observed(registerRows, requests), deadlineMismatches: await deadlineMismatches(requests, head), registerRows };
   }
 
   it(
@@ -564,8 +569,8 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
         fc.asyncProperty(historySpec, async (specs) => {
           runs++;
           const requests = plan(specs, Date.now());
-          const { expected, actual, deadlineMismatches: wrongDeadlines, register } = await drive(requests);
-          snapshots.push({ at: new Date().toISOString(), rows: register });
+          const { expected, actual, deadlineMismatches: wrongDeadlines, registerRows } = await drive(requests);
+          snapshots.push({ at: new Date().toISOString(), rows: registerRows });
           if (wrongDeadlines.length > 0) throw new Error(`offer deadlines differ from §4:\n  ${wrongDeadlines.join('\n  ')}\nhistory:\n${describeHistory(requests)}`);
           for (const breach of expected[0]) covered.add(`${breach.type}${breach.retracted ? ' (retracted)' : ''}`);
           const deadlines = requests.map((r) => offerDeadline(r.urgency, r.requestedAt, r.neededBy));
@@ -615,6 +620,15 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
     expect(rows.map(key).sort()).toEqual(json.map((row) => key({ ...row })).sort());
     expect(json.length).toBeGreaterThan(0);
   });
+
+  it('rebuilds the same read models, row for row, from the events of all those random histories (§4: deterministic breach ids; §8)', async () => {
+    await wholeRegister(highestPosition);
+    expect(await testApp.app.get(Projector).catchUp(10_000)).toBe(true);
+    const before = await readModelSnapshot(testApp.database.url);
+    expect(before.rm_breaches.length).toBeGreaterThan(0);
+    await rebuildReadModels({ store: testApp.app.get<EventStore>(EVENT_STORE), databaseUrl: testApp.database.url, projections: ALL_PROJECTIONS });
+    expect(await readModelSnapshot(testApp.database.url)).toEqual(before);
+  }, 60_000);
 
   describe('the worked examples of §4, one test per row', () => {
     const hours = (n: number) => n * HOUR;

@@ -233,6 +233,7 @@ describe('hostile input on every route: never a 5xx, always problem+json, nothin
     { name: 'place the child', caller: 'nordCoordinator', path: (i) => `/v1/placement-requests/${i.requestId}/placement`, valid: () => ({ offerId, placedAt: now() }) },
     { name: 'end a placement', caller: 'nordCoordinator', path: (i) => `/v1/placement-requests/${i.requestId}/placement/end`, valid: () => ({ endedAt: now(), reason: 'planned' }) },
     { name: 'withdraw a request', caller: 'tromso', path: (i) => `/v1/placement-requests/${i.requestId}/withdraw`, valid: () => ({ reason: 'moved', occurredAt: now() }) },
+    { name: 'retry parked events', caller: 'admin', path: () => '/v1/admin/parked-events/retry', valid: () => ({}) },
   ];
 
   const headerValue = fc.oneof(
@@ -440,6 +441,7 @@ describe('hostile input on every route: never a 5xx, always problem+json, nothin
     { name: 'breach stats', path: () => '/v1/breaches/stats', keys: ['groupBy', 'from', 'to'] },
     { name: 'capacity', path: () => '/v1/capacity', keys: ['region', 'kind', 'asOf'] },
     { name: 'matches', path: () => '/v1/capacity/matches', keys: ['requestId'] },
+    { name: 'parked events', path: () => '/v1/admin/parked-events', keys: ['cursor', 'limit'] },
   ];
 
   for (const route of queryRoutes) {

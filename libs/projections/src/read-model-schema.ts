@@ -305,4 +305,16 @@ export const readModelMigrations: Migration[] = [
       ALTER TABLE rm_facility_offers ADD PRIMARY KEY (request_id, offer_id);
     `,
   },
+  {
+    version: 6,
+    name: 'due-deadlines-keyset',
+    sql: `
+      -- The deadline watcher pages through due requests by keyset (offer_deadline, request_id), many
+      -- requests may share one deadline instant (due-deadlines.ts): an index on both columns, in
+      -- that order and under the query's own predicate, reads a page in order without sorting the
+      -- requests of a shared instant. The rebuild builds the same index (from the catalogue).
+      CREATE INDEX rm_requests_due_deadlines ON rm_requests (offer_deadline, request_id) WHERE deadline_state = 'pending';
+      DROP INDEX rm_requests_pending_deadline;
+    `,
+  },
 ];

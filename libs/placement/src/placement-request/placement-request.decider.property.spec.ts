@@ -39,8 +39,15 @@ const DOMAIN_ERROR_CODES = new Set([
 const OPEN_STATUSES = ['requested', 'offered', 'no_offer'];
 const SYSTEM_EVENTS: string[] = [T.OfferDeadlineMissed, T.OfferDeadlineMissRetracted];
 
-/** When a person's command happened, relative to the newest business time so far. */
-type Timing = { kind: 'after'; minutes: number } | { kind: 'before'; minutes: number } | { kind: 'future' };
+/** The deadlines the generated watcher judges, in minutes after the request. */
+const DEADLINE_MINUTES = [60, 120, 240, 14 * 24 * 60];
+
+/**
+ * When a person's command happened: relative to the newest business time so far, exactly at the
+ * deadline judged missed (else at one the watcher may judge: the boundary, an offer at the deadline
+ * is not "before" it), or beyond the 2 minutes the server tolerates.
+ */
+type Timing = { kind: 'after'; minutes: number } | { kind: 'before'; minutes: number } | { kind: 'atDeadline'; deadlineMinutes: number } | { kind: 'future' };
 
 type Step =
   | { kind: 'file'; urgency: Urgency; placementKind: FacilityKind; targetGroup: TargetGroup; timing: Timing }
@@ -58,6 +65,7 @@ type Step =
 const timing: fc.Arbitrary<Timing> = fc.oneof(
   { weight: 16, arbitrary: fc.integer({ min: 0, max: 240 }).map((minutes): Timing => ({ kind: 'after', minutes })) },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 120 }).map((minutes): Timing => ({ kind: 'before', minutes })) },
+  { weight: 2, arbitrary: fc.constantFrom(...DEADLINE_MINUTES).map((deadlineMinutes): Timing => ({ kind: 'atDeadline', deadlineMinutes })) },
   { weight: 1, arbitrary: fc.constant<Timing>({ kind: 'future' }) },
 );
 /** Mostly the first offer, so that offer → accept → place → end paths are common. */
@@ -88,7 +96,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       kind: fc.constant('judge' as const),
-      deadlineMinutes: fc.constantFrom(60, 120, 240, 14 * 24 * 60),
+      deadlineMinutes: fc.constantFrom(...DEADLINE_MINUTES),
       judgedMinutesAfterDeadline: fc.integer({ min: -30, max: 600 }),
     }),
   },
@@ -131,8 +139,15 @@ function run(steps: Step[]): Outcome {
       command = { type: 'MarkOfferDeadlineMissed', deadline, policyVersion: 'test-1' };
       context = { occurredAt: deadline, now: new Date(deadline.getTime() + s.judgedMinutesAfterDeadline * MINUTE) };
     } else {
+      const requestedAt = state.exists ? state.requestedAt.getTime() : START;
       const occurredAt =
-        s.timing.kind === 'future' ? NOW + 3 * MINUTE : s.timing.kind === 'before' ? clock - s.timing.minutes * MINUTE : clock + s.timing.minutes * MINUTE;
+        s.timing.kind === 'future'
+          ? NOW + 3 * MINUTE
+          : s.timing.kind === 'before'
+            ? clock - s.timing.minutes * MINUTE
+            : s.timing.kind === 'atDeadline'
+              ? (state.exists && state.missedDeadline ? state.missedDeadline.deadline.getTime() : requestedAt + s.timing.deadlineMinutes * MINUTE)
+              : clock + s.timing.minutes * MINUTE;
       context = { occurredAt: new Date(occurredAt), now: new Date(NOW) };
       command = toCommand(s, new Date(occurredAt), eventCounter);
     }
@@ -402,7 +417,7 @@ describe('placement request decider, over random command sequences', () => {
         for (const [type, count] of outcome.accepted) seen.set(type, (seen.get(type) ?? 0) + count);
         for (const code of outcome.rejectedCodes) codes.add(code);
       }),
-      { numRuns: 600, seed: 8 },
+      { numRuns: 1500, seed: 8 },
     );
     const generated = [T.PlacementRequested, T.OfferMade, T.OfferAccepted, T.OfferRefused, T.OfferWithdrawn, T.NoOfferDeclared, T.OfferDeadlineMissed, T.OfferDeadlineMissRetracted, T.ChildPlaced, T.RequestWithdrawn, T.PlacementEnded];
     expect([...seen.keys()].sort()).toEqual(generated.sort());
