@@ -5,6 +5,7 @@ import { EVENT_STORE, type EventStore } from '@bistand/event-store/event-store.p
 import { Projector } from '@bistand/projections/projector';
 import { generateNationalYear } from '../bench/support/dataset';
 import { Scenario } from './support/scenario';
+import { startPrivatePostgres, type PrivatePostgres } from './support/private-postgres';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** The issue's bound: a command's effect is readable this soon, also while a rebuild runs. */
@@ -34,9 +35,14 @@ describe('a rebuild under live load', () => {
   let testApp: TestApp;
   let s: Scenario;
   let child: ChildProcess | undefined;
+  let cluster: PrivatePostgres;
 
   beforeAll(async () => {
-    testApp = await startTestApp();
+    // A cluster of its own: its 1 s bound is about the rebuild's transactions, and any other test
+    // file's writing transaction on a shared server would hold this app's readers back too (and
+    // generating 100,000 events here would hold back theirs).
+    cluster = await startPrivatePostgres();
+    testApp = await startTestApp({ database: await cluster.createDatabase() });
     s = new Scenario(testApp);
     const store = testApp.app.get<EventStore>(EVENT_STORE);
     const projector = testApp.app.get(Projector);
@@ -55,7 +61,8 @@ describe('a rebuild under live load', () => {
   }, 120_000);
   afterAll(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
-    await testApp.close();
+    await testApp?.close();
+    await cluster?.stop();
   });
 
   /** Starts `npm run projections:rebuild` against the test database; its phase follows what it prints. */
