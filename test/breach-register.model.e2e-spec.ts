@@ -426,6 +426,26 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
     offerId: string | null;
     occurredAt: string;
     retracted: boolean;
+    region: string;
+    municipality: string;
+    urgency: string;
+  }
+
+  /** Every page of the register under some filters, as a caller (the read models already hold everything asked). */
+  async function listed(caller: Caller, filters: Record<string, string>): Promise<RegisterRow[]> {
+    const rows: RegisterRow[] = [];
+    let cursor: string | null = null;
+    do {
+      const response: { status: number; body: { items: RegisterRow[]; nextCursor: string | null } } = await s
+        .http()
+        .get('/v1/breaches')
+        .query({ ...filters, limit: '37', ...(cursor ? { cursor } : {}) })
+        .set('Authorization', s.as(caller));
+      if (response.status !== 200) throw new Error(`GET /v1/breaches ${JSON.stringify(filters)} as ${caller}: ${response.status} ${JSON.stringify(response.body)}`);
+      rows.push(...response.body.items);
+      cursor = response.body.nextCursor;
+    } while (cursor);
+    return rows;
   }
 
   /** Every page of the register, retracted breaches included, once the read models hold `minPosition`. */
@@ -508,7 +528,7 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
    * Answers the candidate registers (more than one only where "together" could not be guaranteed
    * on a slow machine) and what the app holds.
    */
-  async function drive(requests: PlannedRequest[]): Promise<{ expected: ExpectedBreach[][]; actual: ExpectedBreach[]; deadlineMismatches: string[]; registerRows: RegisterRow[] }> {
+  async function drive(requests: PlannedRequest[]): Promise<{ expected: ExpectedBreach[][]; actual: ExpectedBreach[]; registerRows: RegisterRow[] }> {
     let head = 0n;
     let lastFiledAt = 0;
     const maybeJudgedEarly = new Set<string>();
@@ -526,6 +546,10 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
       }
     }
 
+    // The app's deadlines first: a different deadline makes every later wait and comparison misleading.
+    const wrongDeadlines = await deadlineMismatches(requests, head);
+    if (wrongDeadlines.length > 0) throw new Error(`offer deadlines differ from §4:\n  ${wrongDeadlines.join('\n  ')}\nhistory:\n${describeHistory(requests)}`);
+
     const until = Date.now() + JUDGEMENT_TIMEOUT_MS;
     // every request has been looked at by the watcher (a wrongly judged miss would show now) ...
     await sweptAfter(lastFiledAt + WATCHER_GRACE_MS + 100, until);
@@ -534,7 +558,9 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
       const deadline = offerDeadline(request.urgency, request.requestedAt, request.neededBy);
       const answeredInTime = request.facts.slice(0, request.lateFrom).some((fact) => answersDeadline(fact, deadline));
       if (answeredInTime) continue;
-      const p = await judgedMissed(request.requestId, until);
+      const p = await judgedMissed(request.requestId, until).catch((error: Error) => {
+        throw new Error(`${error.message}; the reference expects it missed at ${osloIso(deadline)}\nhistory:\n${describeHistory(requests)}`);
+      });
       head = p > head ? p : head;
     }
 
@@ -556,7 +582,7 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
       candidates = candidates.flatMap((candidate) => options.map((option) => [...candidate, ...option]));
     }
     const registerRows = await wholeRegister(head);
-    return { expected: candidates, actual: observed(registerRows, requests), deadlineMismatches: await deadlineMismatches(requests, head), registerRows };
+    return { expected: candidates, actual: observed(registerRows, requests), registerRows };
   }
 
   it(
@@ -569,9 +595,8 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
         fc.asyncProperty(historySpec, async (specs) => {
           runs++;
           const requests = plan(specs, Date.now());
-          const { expected, actual, deadlineMismatches: wrongDeadlines, registerRows } = await drive(requests);
+          const { expected, actual, registerRows } = await drive(requests);
           snapshots.push({ at: new Date().toISOString(), rows: registerRows });
-          if (wrongDeadlines.length > 0) throw new Error(`offer deadlines differ from §4:\n  ${wrongDeadlines.join('\n  ')}\nhistory:\n${describeHistory(requests)}`);
           for (const breach of expected[0]) covered.add(`${breach.type}${breach.retracted ? ' (retracted)' : ''}`);
           const deadlines = requests.map((r) => offerDeadline(r.urgency, r.requestedAt, r.neededBy));
           if (new Set(deadlines).size < deadlines.length) covered.add('shared deadline instant');
@@ -629,6 +654,65 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
     await rebuildReadModels({ store: testApp.app.get<EventStore>(EVENT_STORE), databaseUrl: testApp.database.url, projections: ALL_PROJECTIONS });
     expect(await readModelSnapshot(testApp.database.url)).toEqual(before);
   }, 60_000);
+
+  it('filters and pages the register exactly as filtering the whole register would, for every caller in scope', async () => {
+    const all = await wholeRegister(highestPosition);
+    const ids = (rows: RegisterRow[]) => rows.map((row) => row.id).sort();
+    const instants = all.map((row) => row.occurredAt).sort();
+    const filter = fc.record(
+      {
+        type: fc.constantFrom('NO_OFFER_BEFORE_DEADLINE', 'NO_OFFER_DECLARED', 'OFFER_NOT_MATCHING_NEEDS', 'PLACED_FAR_FROM_HOME', 'PLACED_AFTER_NEEDED_BY'),
+        urgency: fc.constantFrom('acute', 'planned'),
+        region: fc.constantFrom('nord', 'oslo'),
+        municipality: fc.constantFrom('5501', '0301'),
+        from: fc.constantFrom(...instants),
+        to: fc.constantFrom(...instants),
+        includeRetracted: fc.constantFrom('true', 'false'),
+      },
+      { requiredKeys: [] },
+    ).map((filters) => (filters.from && filters.to && filters.from > filters.to ? { ...filters, from: filters.to, to: filters.from } : filters)); // `to` before `from` is a 400
+    const scopes: Record<'auditor' | 'tromso' | 'oslo' | 'nordCoordinator' | 'osloCoordinator', (row: RegisterRow) => boolean> = {
+      auditor: () => true,
+      tromso: (row) => row.municipality === '5501',
+      oslo: (row) => row.municipality === '0301',
+      nordCoordinator: (row) => row.region === 'nord',
+      osloCoordinator: (row) => row.region === 'oslo',
+    };
+    await fc.assert(
+      fc.asyncProperty(filter, fc.constantFrom(...(Object.keys(scopes) as (keyof typeof scopes)[])), async (filters, caller) => {
+        const expected = all.filter(
+          (row) =>
+            scopes[caller](row) &&
+            (filters.includeRetracted === 'true' || !row.retracted) &&
+            (!filters.type || row.type === filters.type) &&
+            (!filters.urgency || row.urgency === filters.urgency) &&
+            (!filters.region || row.region === filters.region) &&
+            (!filters.municipality || row.municipality === filters.municipality) &&
+            (!filters.from || Date.parse(row.occurredAt) >= Date.parse(filters.from)) &&
+            (!filters.to || Date.parse(row.occurredAt) < Date.parse(filters.to)),
+        );
+        const got = await listed(caller, filters);
+        expect({ caller, filters, ids: ids(got) }).toEqual({ caller, filters, ids: ids(expected) });
+        expect(new Set(got.map((row) => row.id)).size).toBe(got.length);
+      }),
+      { numRuns: 40, endOnFailure: true },
+    );
+  }, 120_000);
+
+  it('counts in /v1/breaches/stats what the register lists: per type and per region, retracted apart', async () => {
+    const all = await wholeRegister(highestPosition);
+    const count = (rows: RegisterRow[], key: (row: RegisterRow) => string) =>
+      rows.reduce<Record<string, number>>((counts, row) => ({ ...counts, [key(row)]: (counts[key(row)] ?? 0) + 1 }), {});
+    for (const groupBy of ['type', 'region'] as const) {
+      const stats = await s.get(`/v1/breaches/stats?groupBy=${groupBy}`, 'auditor');
+      expect(stats.status).toBe(200);
+      const items = stats.body.items as { key: string; breaches: number; retracted: number }[];
+      const shown = Object.fromEntries(items.filter((item) => item.breaches > 0).map((item) => [item.key, item.breaches]));
+      const shownRetracted = Object.fromEntries(items.filter((item) => item.retracted > 0).map((item) => [item.key, item.retracted]));
+      expect({ groupBy, breaches: shown }).toEqual({ groupBy, breaches: count(all.filter((row) => !row.retracted), (row) => row[groupBy]) });
+      expect({ groupBy, retracted: shownRetracted }).toEqual({ groupBy, retracted: count(all.filter((row) => row.retracted), (row) => row[groupBy]) });
+    }
+  });
 
   describe('the worked examples of §4, one test per row', () => {
     const hours = (n: number) => n * HOUR;
@@ -796,6 +880,37 @@ describe('the breach register equals a reference implementation of PRODUCT.md §
       // a Saturday request counts from Monday: Sat 20 Dec 2025 → 22, 23, 24, (25, 26), 29, 30, 31, (1 Jan), 2, 5, 6, 7 Jan
       expect(new Date(tenthWorkingDayAfter(Date.parse('2025-12-20T09:00:00+01:00'))).toISOString()).toBe('2026-01-07T08:00:00.000Z');
       expect(offerDeadline('planned', Date.parse('2025-03-03T10:00:00+01:00'), Date.parse('2025-04-01T12:00:00+02:00'))).toBe(Date.parse('2025-04-01T12:00:00+02:00'));
+    });
+
+    it('gives planned requests filed on tricky days the deadline the reference computes (holidays, bank days, weekends, DST)', async () => {
+      const tricky = [
+        '2025-03-24T10:00:00+01:00', // across the spring DST change
+        '2025-04-14T10:00:00+02:00', // Easter and 1 May inside the ten days
+        '2025-05-12T09:15:00+02:00', // 17 May on a Saturday, Ascension on 29 May
+        '2025-06-02T13:00:00+02:00', // Whit Monday
+        '2025-12-15T10:00:00+01:00', // 24 and 31 December are working days, 25 and 26 are not
+        '2025-12-20T09:00:00+01:00', // a Saturday: counting starts on Monday
+        '2025-10-26T02:30:00+01:00', // the repeated hour of the fall-back night
+        '2026-03-27T23:30:00+01:00', // late Friday before the spring DST change 2026
+        '2026-03-30T08:00:00+02:00', // Easter 2026 inside the ten days
+      ];
+      const ids = new Map<string, string>();
+      let head = 0n;
+      for (const requestedAt of tricky) {
+        const id = randomUUID();
+        ids.set(id, requestedAt);
+        head = await command('/v1/placement-requests', 'tromso', s.requestBody({ id, urgency: 'planned', occurredAt: requestedAt, neededBy: requestedAt.slice(0, 10) }));
+      }
+      const shown = new Map<string, string>();
+      const listed = await s.http().get('/v1/placement-requests').query({ limit: '500' }).set('Authorization', s.as('auditor')).set('X-Min-Position', head.toString());
+      for (const item of listed.body.items as { id: string; offerDeadline?: string }[]) if (item.offerDeadline) shown.set(item.id, item.offerDeadline);
+      const differences = [...ids].flatMap(([id, requestedAt]) => {
+        const ours = new Date(tenthWorkingDayAfter(Date.parse(requestedAt))).toISOString();
+        const theirs = shown.get(id);
+        return theirs === undefined || Date.parse(theirs) === Date.parse(ours) ? [] : [`${requestedAt}: app ${theirs}, reference ${ours}`];
+      });
+      expect(differences).toEqual([]);
+      expect(new Date(tenthWorkingDayAfter(Date.parse('2025-12-15T10:00:00+01:00'))).toISOString()).toBe('2025-12-31T09:00:00.000Z');
     });
 
     it('judges both planned requests filed an hour apart in the DST fall-back night: one 02:30 local deadline, two breaches', async () => {

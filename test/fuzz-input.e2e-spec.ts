@@ -484,6 +484,51 @@ describe('hostile input on every route: never a 5xx, always problem+json, nothin
     }, 120_000);
   }
 
+  it('a tampered cursor (one character changed, cut, extended, or from another list or filter) is a 400 naming cursor', async () => {
+    for (let i = 0; i < 3; i++) await s.post(`/v1/placement-requests/${await s.request()}/no-offer`, 'nordCoordinator', { reason: 'none' });
+    const first = await s.get('/v1/placement-requests?limit=1', 'auditor');
+    const cursor: string = first.body.nextCursor;
+    expect(typeof cursor).toBe('string');
+    const breachCursor: string | null = (await s.get('/v1/breaches?limit=1', 'auditor')).body.nextCursor;
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.constantFrom('flip', 'cut', 'extend', 'swap-list', 'other-filter'), async (at, how) => {
+        // the last character is left to the explicit test below (its unused bits, bug #3)
+        const index = at % (cursor.length - 1);
+        const flipped = cursor[index] === 'A' ? 'B' : 'A';
+        const tampered =
+          how === 'flip' ? `${cursor.slice(0, index)}${flipped}${cursor.slice(index + 1)}` : how === 'cut' ? cursor.slice(0, index) : how === 'extend' ? `${cursor}A` : cursor;
+        const path =
+          how === 'swap-list' && breachCursor
+            ? `/v1/placement-requests?limit=1&cursor=${encodeURIComponent(breachCursor)}`
+            : how === 'other-filter'
+              ? `/v1/placement-requests?limit=1&urgency=planned&cursor=${encodeURIComponent(cursor)}`
+              : `/v1/placement-requests?limit=1&cursor=${encodeURIComponent(tampered)}`;
+        if (how === 'swap-list' && !breachCursor) return;
+        if (tampered === cursor && how !== 'swap-list' && how !== 'other-filter') return;
+        const response = await s.get(path, 'auditor');
+        checkAnswer(`GET ${path}`, response);
+        expect([how, response.status]).toEqual([how, 400]);
+        expect(response.body.errors.map((e: { field: string }) => e.field)).toContain('cursor');
+      }),
+      { numRuns: 60, endOnFailure: true },
+    );
+  });
+
+  // Known bug (/tmp/bugs-models.md #3): libs/http/src/cursor-signer.ts decodes the 43-character
+  // base64url mac and compares bytes; its last character carries 2 unused bits, so 4 spellings of
+  // every signature are accepted: a tampered cursor answers 200. Flip to `it` once open() compares
+  // the mac text with the canonical encoding.
+  it.failing('a cursor whose signature’s last character differs only in unused bits is still a tampered cursor: 400', async () => {
+    for (let i = 0; i < 2; i++) await s.request();
+    const cursor: string = (await s.get('/v1/placement-requests?limit=1', 'auditor')).body.nextCursor;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(cursor[cursor.length - 1]);
+    const tampered = `${cursor.slice(0, -1)}${alphabet[last ^ 1]}`;
+    expect(tampered).not.toBe(cursor);
+    const response = await s.get(`/v1/placement-requests?limit=1&cursor=${encodeURIComponent(tampered)}`, 'auditor');
+    expect(response.status).toBe(400);
+  });
+
   it('GET by id: hostile path ids never give a 5xx, and every 4xx is problem+json', async () => {
     const paths = (id: string) => [`/v1/placement-requests/${id}`, `/v1/placement-requests/${id}/events`, `/v1/facilities/${id}`];
     await fc.assert(

@@ -18,8 +18,10 @@ export class CursorSigner {
     const match = /^([A-Za-z0-9_-]{1,2048})\.([A-Za-z0-9_-]{43})$/.exec(token);
     if (!match) return undefined;
     const [, body, mac] = match;
-    const given = Buffer.from(mac, 'base64url');
-    const expected = this.mac(context, body);
+    // Compared as text: the last of 43 base64url characters has two bits no byte uses, so decoding
+    // first would accept four spellings of one signature (a tampered cursor must be a 400).
+    const given = Buffer.from(mac, 'utf8');
+    const expected = Buffer.from(this.mac(context, body).toString('base64url'), 'utf8');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     return Buffer.from(body, 'base64url').toString('utf8');
   }

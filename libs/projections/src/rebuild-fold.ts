@@ -1,6 +1,6 @@
 import type { EventStore, Position, RecordedEvent } from '@bistand/event-store/event-store.port';
 import type { Projection, ProjectionRebuild } from './projection';
-import { describeError, heldBehind } from './parked/parking';
+import { describeError, heldBehind, type ParkedRow } from './parked/parking';
 import type { RowShape } from './table-rows';
 
 /** Events per read from the store. */
@@ -21,14 +21,6 @@ export const PARKED_ROWS: RowShape = {
   columns: { projection: 'text', position: 'bigint', stream_id: 'text', type: 'text', error: 'text', parked_at: 'timestamptz' },
 };
 
-export interface ParkedRow {
-  projection: string;
-  position: string;
-  stream_id: string;
-  type: string;
-  error: string;
-  parked_at: Date;
-}
 
 /** One projection's rebuild, with the streams it parked. */
 class ProjectionFold {

@@ -3,7 +3,7 @@ import { inTransaction } from '@bistand/database/transaction';
 import type { EventStore, RecordedEvent } from '@bistand/event-store/event-store.port';
 import { formatPosition } from '@bistand/event-store/positions';
 import type { Projection } from '../projection';
-import { applyInSavepoint, describeError, park } from './parking';
+import { applyInSavepoint, describeError, park, type ParkedRow } from './parking';
 
 /** One parked event as `GET /v1/admin/parked-events` shows it (PRODUCT.md §9). */
 export interface ParkedEventView {
@@ -32,14 +32,6 @@ export interface RetryOutcome {
 export const MAX_EVENTS_PER_TRANSACTION = 100;
 const MAX_TRANSACTION_MS = 100;
 
-interface ParkedRow {
-  projection: string;
-  position: string;
-  stream_id: string;
-  type: string;
-  error: string;
-  parked_at: Date;
-}
 
 /**
  * The events the projections set aside (PRODUCT.md §9): listed, counted, and applied again once

@@ -4,6 +4,16 @@ import type { RecordedEvent } from '@bistand/event-store/event-store.port';
 import type { Projection } from '../projection';
 import { isTransientError } from './transient-error';
 
+/** A row of `rm_parked_events`: one event set aside for one projection, with why. */
+export interface ParkedRow {
+  projection: string;
+  position: string;
+  stream_id: string;
+  type: string;
+  error: string;
+  parked_at: Date;
+}
+
 /** Stream id → position of its first parked event, for the streams parked for one projection. */
 export type ParkedStreams = Map<string, bigint>;
 
