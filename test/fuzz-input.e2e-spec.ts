@@ -514,11 +514,10 @@ describe('hostile input on every route: never a 5xx, always problem+json, nothin
     );
   });
 
-  // Known bug (/tmp/bugs-models.md #3): libs/http/src/cursor-signer.ts decodes the 43-character
-  // base64url mac and compares bytes; its last character carries 2 unused bits, so 4 spellings of
-  // every signature are accepted: a tampered cursor answers 200. Flip to `it` once open() compares
-  // the mac text with the canonical encoding.
-  it.failing('a cursor whose signature’s last character differs only in unused bits is still a tampered cursor: 400', async () => {
+  // Found by this file (/tmp/bugs-models.md #3): the cursor's 43-character base64url mac was decoded
+  // and compared as bytes; its last character carries 2 unused bits, so 4 spellings of every
+  // signature were accepted. Fixed in libs/http/src/cursor-signer.ts (compared as text).
+  it('a cursor whose signature’s last character differs only in unused bits is still a tampered cursor: 400', async () => {
     for (let i = 0; i < 2; i++) await s.request();
     const cursor: string = (await s.get('/v1/placement-requests?limit=1', 'auditor')).body.nextCursor;
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
