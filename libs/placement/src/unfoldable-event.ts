@@ -41,8 +41,25 @@ export function requireShape(type: string, data: unknown, expected: Shape): void
   }
 }
 
-/** An ISO 8601 date or date-time as the commands write them: cheaper than Date.parse, and enough to keep `Invalid Date` out of a state. */
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:$|T\d{2}:\d{2})/;
+/**
+ * An ISO 8601 date or date-time as the commands write them (`YYYY-MM-DD`, or that, `T`, `hh:mm` and
+ * anything after): cheaper than Date.parse, and enough to keep `Invalid Date` out of a state.
+ * Read character by character rather than with a RegExp: several dates per event, 200k events.
+ */
+function isIsoDate(value: string): boolean {
+  const n = value.length;
+  if (n !== 10 && (n < 16 || value.charCodeAt(10) !== 84 /* T */ || !digits(value, 11, 13) || value.charCodeAt(13) !== 58 /* : */ || !digits(value, 14, 16))) return false;
+  return digits(value, 0, 4) && value.charCodeAt(4) === 45 /* - */ && digits(value, 5, 7) && value.charCodeAt(7) === 45 && digits(value, 8, 10);
+}
+
+/** Whether `value[from, to)` are all ASCII digits. */
+function digits(value: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 
 function fits(value: unknown, kind: FieldKind): boolean {
   switch (kind) {
@@ -51,7 +68,7 @@ function fits(value: unknown, kind: FieldKind): boolean {
     case 'string?':
       return value === undefined || typeof value === 'string';
     case 'date':
-      return typeof value === 'string' && ISO_DATE.test(value);
+      return typeof value === 'string' && isIsoDate(value);
     case 'number':
       return typeof value === 'number' && Number.isFinite(value);
     case 'integer':
@@ -59,7 +76,9 @@ function fits(value: unknown, kind: FieldKind): boolean {
     case 'boolean':
       return typeof value === 'boolean';
     case 'string[]':
-      return Array.isArray(value) && value.every((item) => typeof item === 'string');
+      if (!Array.isArray(value)) return false;
+      for (const item of value) if (typeof item !== 'string') return false;
+      return true;
     case 'point': {
       const point = value as { lat?: unknown; lon?: unknown } | null;
       return typeof point === 'object' && point !== null && Number.isFinite(point.lat) && Number.isFinite(point.lon);

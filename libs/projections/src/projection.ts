@@ -20,8 +20,11 @@ export interface Projection {
 }
 
 export interface ProjectionRebuild {
-  /** Folds the next events (in store order, only the types the projection handles). */
-  add(events: RecordedEvent[]): void;
+  /**
+   * Folds the next event (in store order, only the types the projection handles), or throws having
+   * changed nothing, so that the rebuild can park it. One event per call: no array per event.
+   */
+  add(event: RecordedEvent): void;
   /** Writes the rest of the rows, as many tables side by side as it can. */
   write(): Promise<void>;
 }

@@ -43,13 +43,13 @@ class ProjectionFold {
    */
   add(event: RecordedEvent): void {
     if (!this.handles.has(event.type)) return;
-    const behind = this.parkedStreams.get(event.streamId);
+    const behind = this.parkedStreams.size === 0 ? undefined : this.parkedStreams.get(event.streamId);
     if (behind !== undefined) {
       this.park(event, heldBehind(behind));
       return;
     }
     try {
-      this.rebuild.add([event]);
+      this.rebuild.add(event);
     } catch (error) {
       this.park(event, describeError(error));
       this.parkedStreams.set(event.streamId, event.position);

@@ -104,13 +104,14 @@ export function evolvePlacementRequest(state: PlacementRequestState, event: Reco
   if (!state.exists) throw new UnfoldableEventError(event.type, 'the stream has no PlacementRequested before it');
   if (event.data.requestId !== state.requestId) throw new UnfoldableEventError(event.type, `it names request ${event.data.requestId}, not ${state.requestId}`);
   const bySystem = event.type === T.OfferDeadlineMissed || event.type === T.OfferDeadlineMissRetracted;
-  const next: OpenPlacementRequest = { ...state, lastOccurredAt: bySystem ? state.lastOccurredAt : maxDate(state.lastOccurredAt, event.occurredAt) };
+  const lastOccurredAt = bySystem ? state.lastOccurredAt : maxDate(state.lastOccurredAt, event.occurredAt);
+  // Each case copies the state once (`{ ...state, lastOccurredAt, ... }`): a rebuild folds every event of a year through here.
   switch (event.type) {
     case T.OfferMade: {
       const { offerId, facilityId, facilityKind, facilityRegion, distanceKm, startDate, overbooked } = event.data;
-      if (state.offers.some((offer) => offer.offerId === offerId)) throw new UnfoldableEventError(event.type, `offer ${offerId} was already made`);
+      if (findOffer(state, offerId)) throw new UnfoldableEventError(event.type, `offer ${offerId} was already made`);
       const offer: OfferState = { offerId, facilityId, facilityKind, facilityRegion, distanceKm, startDate, overbooked, status: 'open', occurredAt: event.occurredAt };
-      return { ...next, status: 'offered', offers: [...state.offers, offer] };
+      return { ...state, lastOccurredAt, status: 'offered', offers: [...state.offers, offer] };
     }
     case T.OfferAccepted: {
       requireKnownOffer(state, event);
@@ -118,30 +119,30 @@ export function evolvePlacementRequest(state: PlacementRequestState, event: Reco
         if (offer.offerId === event.data.offerId) return { ...offer, status: 'accepted' };
         return offer.status === 'open' ? { ...offer, status: 'superseded' } : offer;
       });
-      return { ...next, status: 'accepted', offers };
+      return { ...state, lastOccurredAt, status: 'accepted', offers };
     }
     case T.OfferRefused:
       requireKnownOffer(state, event);
-      return reopenIfNoOfferLeft({ ...next, offers: setOfferStatus(state.offers, event.data.offerId, 'refused') });
+      return reopenIfNoOfferLeft(state, lastOccurredAt, setOfferStatus(state.offers, event.data.offerId, 'refused'));
     case T.OfferWithdrawn:
       requireKnownOffer(state, event);
-      return reopenIfNoOfferLeft({ ...next, offers: setOfferStatus(state.offers, event.data.offerId, 'withdrawn') });
+      return reopenIfNoOfferLeft(state, lastOccurredAt, setOfferStatus(state.offers, event.data.offerId, 'withdrawn'));
     case T.NoOfferDeclared:
-      return { ...next, status: 'no_offer' };
+      return { ...state, lastOccurredAt, status: 'no_offer' };
     case T.OfferDeadlineMissed:
-      return { ...next, missedDeadline: { deadline: new Date(event.data.deadline), eventId: event.eventId }, deadlineJudged: true };
+      return { ...state, lastOccurredAt, missedDeadline: { deadline: new Date(event.data.deadline), eventId: event.eventId }, deadlineJudged: true };
     case T.OfferDeadlineMissRetracted:
-      return { ...next, missedDeadline: null };
+      return { ...state, lastOccurredAt, missedDeadline: null };
     case T.ChildPlaced: {
       const { offerId, facilityId, placedAt, distanceKm, outsideHomeRegion } = event.data;
       if (requireKnownOffer(state, event).facilityId !== facilityId) throw new UnfoldableEventError(event.type, `offer ${offerId} is not of facility ${facilityId}`);
-      return { ...next, status: 'placed', placement: { offerId, facilityId, placedAt, distanceKm, outsideHomeRegion }, offers: setOfferStatus(state.offers, offerId, 'placed') };
+      return { ...state, lastOccurredAt, status: 'placed', placement: { offerId, facilityId, placedAt, distanceKm, outsideHomeRegion }, offers: setOfferStatus(state.offers, offerId, 'placed') };
     }
     case T.RequestWithdrawn:
-      return { ...next, status: 'withdrawn', withdrawnAt: event.occurredAt };
+      return { ...state, lastOccurredAt, status: 'withdrawn', withdrawnAt: event.occurredAt };
     case T.PlacementEnded:
       if (!state.placement) throw new UnfoldableEventError(event.type, 'the child was never placed');
-      return { ...next, status: 'ended', placement: { ...state.placement, endedAt: event.data.endedAt } };
+      return { ...state, lastOccurredAt, status: 'ended', placement: { ...state.placement, endedAt: event.data.endedAt } };
     default: {
       const unknown: never = event;
       throw new UnfoldableEventError((unknown as { type: string }).type, 'not an event type of a placement request stream');
@@ -150,9 +151,15 @@ export function evolvePlacementRequest(state: PlacementRequestState, event: Reco
 }
 
 function requireKnownOffer(state: OpenPlacementRequest, event: { type: string; data: { offerId: string } }): OfferState {
-  const offer = state.offers.find((candidate) => candidate.offerId === event.data.offerId);
+  const offer = findOffer(state, event.data.offerId);
   if (!offer) throw new UnfoldableEventError(event.type, `offer ${event.data.offerId} was never made on this request`);
   return offer;
+}
+
+/** A loop, not `find`: every offer event of a rebuild looks its offer up. */
+function findOffer(state: OpenPlacementRequest, offerId: string): OfferState | undefined {
+  for (const offer of state.offers) if (offer.offerId === offerId) return offer;
+  return undefined;
 }
 
 /** Offers that still hold a place for this request (open, or accepted and not yet placed). */
@@ -160,10 +167,14 @@ export function liveOffers(state: OpenPlacementRequest): OfferState[] {
   return state.offers.filter((offer) => offer.status === 'open' || offer.status === 'accepted');
 }
 
-function reopenIfNoOfferLeft(state: OpenPlacementRequest): OpenPlacementRequest {
-  const live = liveOffers(state);
-  if (live.some((offer) => offer.status === 'accepted')) return { ...state, status: 'accepted' };
-  return { ...state, status: live.length > 0 ? 'offered' : 'requested' };
+/** The state with `offers` after one of them closed: back to `offered` or `requested` unless another accepted one holds. */
+function reopenIfNoOfferLeft(state: OpenPlacementRequest, lastOccurredAt: Date, offers: OfferState[]): OpenPlacementRequest {
+  let status: RequestStatus = 'requested';
+  for (const offer of offers) {
+    if (offer.status === 'accepted') status = 'accepted';
+    else if (offer.status === 'open' && status === 'requested') status = 'offered';
+  }
+  return { ...state, lastOccurredAt, offers, status };
 }
 
 function setOfferStatus(offers: OfferState[], offerId: string, status: OfferStatus): OfferState[] {

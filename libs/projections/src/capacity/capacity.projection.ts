@@ -4,7 +4,7 @@ import { requireFacilityEventShape } from '@bistand/placement/facility/facility.
 import { FACILITY_STREAM_PREFIX, FacilityEventType as F } from '@bistand/placement/facility/facility.events';
 import { requirePlacementRequestEventShape } from '@bistand/placement/placement-request/placement-request.event-shape';
 import { PLACEMENT_REQUEST_STREAM_PREFIX, PlacementRequestEventType as T } from '@bistand/placement/placement-request/placement-request.events';
-import { isId, metadataInstant, ownId, requiredId, UnappliableEventError } from '../parked/unappliable-event';
+import { isId, metadataInstant, ownId, requiredId, requiredString, UnappliableEventError } from '../parked/unappliable-event';
 import type { Projection, RebuildTables } from '../projection';
 import { insertFromJson, type RowShape, type RowStream } from '../table-rows';
 
@@ -46,7 +46,7 @@ export const capacityProjection: Projection = {
   rebuild(tables) {
     const batch = CapacityBatch.forRebuild(tables.stream(HISTORY_ROWS));
     return {
-      add: (events) => events.forEach((event) => batch.apply(event)),
+      add: (event) => batch.apply(event),
       write: () => batch.saveAll(tables),
     };
   },
@@ -131,6 +131,15 @@ const HOLDS: Record<OfferStatus, 'reserved' | 'occupied' | null> = {
   ended: null,
 };
 
+const NO_OFFERS: readonly string[] = [];
+
+/** The list under `key`, made empty if there is none. */
+function listIn(lists: Map<string, string[]>, key: string): string[] {
+  let list = lists.get(key);
+  if (!list) lists.set(key, (list = []));
+  return list;
+}
+
 /** An offer's key in a batch: offer ids are unique only within their request as far as the read model trusts them. */
 function offerKey(requestId: string, offerId: string): string {
   return `${requestId}/${offerId}`;
@@ -157,8 +166,8 @@ class CapacityBatch {
     private readonly history?: RowStream,
   ) {
     for (const [key, offer] of offers) {
-      this.offersByRequest.set(offer.request_id, [...(this.offersByRequest.get(offer.request_id) ?? []), key]);
-      if (!facilities.has(offer.facility_id)) this.offersOfUnknownFacility.set(offer.facility_id, [...(this.offersOfUnknownFacility.get(offer.facility_id) ?? []), key]);
+      listIn(this.offersByRequest, offer.request_id).push(key);
+      if (!facilities.has(offer.facility_id)) listIn(this.offersOfUnknownFacility, offer.facility_id).push(key);
     }
   }
 
@@ -203,15 +212,10 @@ class CapacityBatch {
   apply(event: RecordedEvent): void {
     const at = metadataInstant(event, event.metadata.recordedAt, event.recordedAt);
     if (event.type.startsWith('Facility')) return this.applyFacility(event, at);
-    const requestId = ownId(event, 'requestId', PLACEMENT_REQUEST_STREAM_PREFIX);
+    // A request with offers here had its id checked when the first was made (or read it from a uuid column).
+    const requestId = ownId(event, 'requestId', PLACEMENT_REQUEST_STREAM_PREFIX, this.offersByRequest);
     requirePlacementRequestEventShape(event);
-    const keysOfRequest = () => this.offersByRequest.get(requestId) ?? [];
-    /** The request's own offer the event names: anything else is not this request's to change. */
-    const namedOffer = (): string => {
-      const key = offerKey(requestId, requiredId(event, 'offerId'));
-      if (!this.offers.has(key)) throw new UnappliableEventError(event, `request ${requestId} made no offer ${requiredId(event, 'offerId')}`);
-      return key;
-    };
+    const keysOfRequest = this.offersByRequest.get(requestId) ?? NO_OFFERS;
     switch (event.type) {
       case T.OfferMade: {
         const offerId = requiredId(event, 'offerId');
@@ -219,15 +223,15 @@ class CapacityBatch {
         const key = offerKey(requestId, offerId);
         if (!this.offers.has(key)) {
           this.offers.set(key, { offer_id: offerId, request_id: requestId, facility_id: facilityId, status: 'released' });
-          this.offersByRequest.set(requestId, [...keysOfRequest(), key]);
-          if (!this.facilities.has(facilityId)) this.offersOfUnknownFacility.set(facilityId, [...(this.offersOfUnknownFacility.get(facilityId) ?? []), key]);
+          listIn(this.offersByRequest, requestId).push(key); // the lists are this batch's own
+          if (!this.facilities.has(facilityId)) listIn(this.offersOfUnknownFacility, facilityId).push(key);
           this.setStatus(key, 'open', at);
         }
         break;
       }
       case T.OfferAccepted: {
-        const accepted = namedOffer();
-        for (const key of keysOfRequest()) {
+        const accepted = this.namedOffer(event, requestId);
+        for (const key of keysOfRequest) {
           if (key === accepted) this.setStatus(key, 'accepted', at);
           else if (this.offers.get(key)!.status === 'open') this.setStatus(key, 'superseded', at);
         }
@@ -235,22 +239,38 @@ class CapacityBatch {
       }
       case T.OfferRefused:
       case T.OfferWithdrawn:
-        this.setStatus(namedOffer(), 'released', at);
+        this.setStatus(this.namedOffer(event, requestId), 'released', at);
         break;
       case T.ChildPlaced:
-        this.setStatus(namedOffer(), 'placed', at);
+        this.setStatus(this.namedOffer(event, requestId), 'placed', at);
         break;
       case T.PlacementEnded:
-        for (const key of keysOfRequest()) if (this.offers.get(key)!.status === 'placed') this.setStatus(key, 'ended', at);
+        for (const key of keysOfRequest) if (this.offers.get(key)!.status === 'placed') this.setStatus(key, 'ended', at);
         break;
       case T.RequestWithdrawn:
-        for (const key of keysOfRequest()) if (['open', 'accepted'].includes(this.offers.get(key)!.status)) this.setStatus(key, 'released', at);
+        for (const key of keysOfRequest) {
+          const status = this.offers.get(key)!.status;
+          if (status === 'open' || status === 'accepted') this.setStatus(key, 'released', at);
+        }
         break;
     }
   }
 
+  /**
+   * The key of the request's own offer the event names: anything else is not this request's to
+   * change. A key found was made from a checked offer id (or read from a uuid column), so the id
+   * is checked to be a UUID only when it names no offer.
+   */
+  private namedOffer(event: RecordedEvent, requestId: string): string {
+    const offerId = requiredString(event, 'offerId');
+    const key = offerKey(requestId, offerId);
+    if (this.offers.has(key)) return key;
+    if (!isId(offerId)) throw new UnappliableEventError(event, 'data.offerId is not a UUID');
+    throw new UnappliableEventError(event, `request ${requestId} made no offer ${offerId}`);
+  }
+
   private applyFacility(recorded: RecordedEvent, at: Date): void {
-    const id = ownId(recorded, 'facilityId', FACILITY_STREAM_PREFIX);
+    const id = ownId(recorded, 'facilityId', FACILITY_STREAM_PREFIX, this.facilities);
     const event = { type: recorded.type, data: recorded.data };
     requireFacilityEventShape(event);
     if (event.type === F.FacilityRegistered) {

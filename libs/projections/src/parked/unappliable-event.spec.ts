@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@bistand/event-store/event-store.port';
 import { describeError } from './parking';
-import { metadataInstant, ownId, requiredId, UnappliableEventError } from './unappliable-event';
+import { isId, metadataInstant, ownId, requiredId, UnappliableEventError } from './unappliable-event';
 
 const A = '3f0c9a4e-5a55-4c1e-9b7a-1d2f3e4a5b6c';
 const B = '7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
@@ -34,6 +34,46 @@ describe('ids in event data are trusted only within their stream', () => {
     expect(() => metadataInstant(e, 'yesterday-ish', e.recordedAt)).toThrow(UnappliableEventError);
     expect(metadataInstant(e, undefined, e.recordedAt)).toBe(e.recordedAt);
     expect(metadataInstant(e, '2026-02-03T04:05:06.000Z', e.recordedAt).toISOString()).toBe('2026-02-03T04:05:06.000Z');
+  });
+});
+
+describe('what the rebuild spares itself never weakens a check', () => {
+  it('refuses another stream\'s id even when it is a known one', () => {
+    const known = new Map([[A, 1], [B, 2]]);
+    expect(() => ownId(event(`placement-request-${A}`, { requestId: B }), 'requestId', 'placement-request-', known)).toThrow(/does not belong to this stream/);
+    expect(ownId(event(`placement-request-${A}`, { requestId: A }), 'requestId', 'placement-request-', known)).toBe(A);
+  });
+
+  it('still refuses an id that is no UUID when its stream is named after it, and it is not known', () => {
+    const notUuid = 'not-a-uuid-but-the-streams-own-name';
+    expect(() => ownId(event(`placement-request-${notUuid}`, { requestId: notUuid }), 'requestId', 'placement-request-', new Map([[A, 1]]))).toThrow(/not a UUID/);
+    expect(() => ownId(event(`placement-request-x${A}`, { requestId: A }), 'requestId', 'placement-request-')).toThrow(/does not belong to this stream/);
+    expect(() => ownId(event(`placement-request-${A}`, { requestId: `x${A}` }), 'requestId', 'placement-request-')).toThrow(/not a UUID/);
+  });
+
+  it.each([
+    [A, true],
+    [A.toUpperCase(), true],
+    [`${A}\n`, false],
+    [A.slice(1), false],
+    [`${A.slice(0, 8)}x${A.slice(9)}`, false],
+    [A.replace(/-/g, ''), false],
+    [`${A.slice(0, 8)}${A.slice(9, 10)}-${A.slice(10)}`, false],
+    [`${A.slice(0, 35)}g`, false],
+    [42, false],
+  ])('tells a UUID from anything else: %j is one: %s', (value, expected) => {
+    expect(isId(value)).toBe(expected);
+  });
+
+  it('parses each instant for itself: a repeated text gives an equal but separate Date, a bad one after a good one is refused', () => {
+    const e = event(`placement-request-${A}`, {});
+    const first = metadataInstant(e, '2026-02-03T04:05:06.000Z', e.recordedAt);
+    const again = metadataInstant(e, '2026-02-03T04:05:06.000Z', e.recordedAt);
+    expect(again).not.toBe(first);
+    first.setTime(0);
+    expect(metadataInstant(e, '2026-02-03T04:05:06.000Z', e.recordedAt).toISOString()).toBe('2026-02-03T04:05:06.000Z');
+    expect(metadataInstant(e, '2026-02-04T00:00:00.000Z', e.recordedAt).toISOString()).toBe('2026-02-04T00:00:00.000Z');
+    expect(() => metadataInstant(e, '2026-02-31T99:00:00Z', e.recordedAt)).toThrow(UnappliableEventError);
   });
 });
 

@@ -4,7 +4,7 @@ import { policyInForce } from '@bistand/placement/breach-policy';
 import { BREACH_TYPES, breachId, findBreaches } from '@bistand/placement/breach-rules';
 import { offerDeadline } from '@bistand/placement/offer-deadline';
 import { PLACEMENT_REQUEST_STREAM_PREFIX, PlacementRequestEventType as T, type PlacementRequestEvent } from '@bistand/placement/placement-request/placement-request.events';
-import { evolvePlacementRequest, initialPlacementRequestState, type OpenPlacementRequest, type PlacementRequestState } from '@bistand/placement/placement-request/placement-request.state';
+import { evolvePlacementRequest, initialPlacementRequestState, type OpenPlacementRequest, type PlacementRequestState, type Recorded } from '@bistand/placement/placement-request/placement-request.state';
 import { insertFromJson, withColumns, type RowShape } from '../table-rows';
 import type { BreachRow } from '../breaches/breach-register';
 import { isId, metadataInstant, ownId, requiredId, UnappliableEventError } from '../parked/unappliable-event';
@@ -59,7 +59,7 @@ export const requestsProjection: Projection = {
       },
     });
     return {
-      add: (events) => events.forEach((event) => fold.apply(event)),
+      add: (event) => fold.apply(event),
       async write() {
         for (const breach of retractable.values()) breaches.push(breach);
         await Promise.all([tables.copy(REQUEST_ROWS, [...fold.changed].map(([requestId, position]) => requestRow(fold.known.get(requestId)!, position))), breaches.end()]);
@@ -93,13 +93,15 @@ class RequestFold {
   ) {}
 
   apply(recorded: RecordedEvent): void {
-    const requestId = ownId(recorded, 'requestId', PLACEMENT_REQUEST_STREAM_PREFIX);
-    const event = { type: recorded.type, data: recorded.data } as PlacementRequestEvent;
+    // A known request's id was checked when it was filed (or read from a uuid column).
+    const requestId = ownId(recorded, 'requestId', PLACEMENT_REQUEST_STREAM_PREFIX, this.known);
     const { occurredAt, recordedAt } = eventTimes(recorded);
+    // One object for the fold and the breach rules (what they read of it is the catalogue event).
+    const event = { type: recorded.type, data: recorded.data, eventId: recorded.eventId, occurredAt } as Recorded<PlacementRequestEvent>;
     const before = this.known.get(requestId);
     if (before) checkOffer(recorded, before.state);
     // Everything that can fail on a malformed event is worked out before `known` or the register change.
-    const state: PlacementRequestState = evolvePlacementRequest(before?.state ?? initialPlacementRequestState, { ...event, eventId: recorded.eventId, occurredAt });
+    const state: PlacementRequestState = evolvePlacementRequest(before?.state ?? initialPlacementRequestState, event);
     if (!state.exists) return;
     let created: RequestEntry | undefined;
     if (event.type === T.PlacementRequested) {
@@ -141,12 +143,11 @@ class RequestFold {
  * request's offers, and the breaches judged from them, would no longer be what its events say.
  */
 function checkOffer(recorded: RecordedEvent, state: OpenPlacementRequest): void {
-  const names = (offerId: string) => state.offers.some((offer) => offer.offerId === offerId);
   switch (recorded.type) {
     case T.OfferMade: {
       const offerId = requiredId(recorded, 'offerId');
       requiredId(recorded, 'facilityId');
-      if (names(offerId)) throw new UnappliableEventError(recorded, `request ${state.requestId} already made offer ${offerId}`);
+      if (namesOffer(state, offerId)) throw new UnappliableEventError(recorded, `request ${state.requestId} already made offer ${offerId}`);
       return;
     }
     case T.OfferAccepted:
@@ -154,10 +155,15 @@ function checkOffer(recorded: RecordedEvent, state: OpenPlacementRequest): void 
     case T.OfferWithdrawn:
     case T.ChildPlaced: {
       const offerId = requiredId(recorded, 'offerId');
-      if (!names(offerId)) throw new UnappliableEventError(recorded, `request ${state.requestId} made no offer ${offerId}`);
+      if (!namesOffer(state, offerId)) throw new UnappliableEventError(recorded, `request ${state.requestId} made no offer ${offerId}`);
       return;
     }
   }
+}
+
+function namesOffer(state: OpenPlacementRequest, offerId: string): boolean {
+  for (const offer of state.offers) if (offer.offerId === offerId) return true;
+  return false;
 }
 
 /** The stored rows of the requests a batch's events belong to (found through their streams, which `apply` checks their ids against). */
