@@ -4,7 +4,8 @@ import { EVENT_STORE, type EventStore } from '@bistand/event-store/event-store.p
 import { ProblemException } from '@bistand/http/problem';
 import type { FacilityState } from '@bistand/placement/facility/facility.decider';
 import type { OfferedFacility } from '@bistand/placement/placement-request/placement-request.commands';
-import { readFacilityLoad, type FacilityLoad } from '@bistand/projections/capacity/capacity.projection';
+import { capacityProjection, readFacilityLoad, type FacilityLoad } from '@bistand/projections/capacity/capacity.projection';
+import { PlacementRequestEventType } from '@bistand/placement/placement-request/placement-request.events';
 import { Projector } from '@bistand/projections/projector';
 import { loadStream } from '../pipeline/stream-loader';
 import { facilityModel, facilityStream } from './facility.stream';
@@ -49,6 +50,7 @@ export class FacilityAvailability {
   async offerable(facilityId: string): Promise<OfferedFacility> {
     const facility = await this.facility(facilityId);
     const load = await this.load(facilityId);
+    await this.refuseWhenParked((streamId, offers) => streamId === facilityStream(facilityId) || offers.some((offer) => offer.facilityId === facilityId));
     return {
       facilityId,
       kind: facility.kind,
@@ -65,8 +67,33 @@ export class FacilityAvailability {
    * ids are unique across all requests). Exact only after a catch-up, under the offer id's lock.
    */
   async offerIdTakenElsewhere(offerId: string, requestId: string): Promise<boolean> {
+    await this.refuseWhenParked((_, offers) => offers.some((offer) => offer.offerId === offerId));
     const { rows } = await this.readModels.query('SELECT 1 FROM rm_facility_offers WHERE offer_id = $1 AND request_id <> $2 LIMIT 1', [offerId, requestId]);
     return rows.length > 0;
+  }
+
+  /**
+   * The capacity read model lacks the streams parked for it (PRODUCT.md §9): a facility whose own
+   * events, or an offer on it, wait there would look freer than it is, and an offer id held by a
+   * parked request would look free. Such an offer is answered 503 until an admin has the parked
+   * events applied again; offers on every other facility go on. Parked streams are rare, so
+   * reading them from the store here costs nothing in the common case (one indexed query).
+   */
+  private async refuseWhenParked(affects: (streamId: string, offers: { offerId: unknown; facilityId: unknown }[]) => boolean): Promise<void> {
+    const { rows } = await this.readModels.query<{ stream_id: string }>('SELECT DISTINCT stream_id FROM rm_parked_events WHERE projection = $1', [capacityProjection.name]);
+    for (const { stream_id: streamId } of rows) {
+      const offers = (await this.store.readStream(streamId))
+        .filter((event) => event.type === PlacementRequestEventType.OfferMade)
+        .map((event) => event.data as { offerId: unknown; facilityId: unknown });
+      if (affects(streamId, offers)) {
+        throw new ProblemException(
+          503,
+          'READ_MODEL.PARKED',
+          'Service Unavailable',
+          'The capacity figures this offer needs lack parked events (GET /v1/admin/parked-events); an admin must apply them again (POST /v1/admin/parked-events/retry) before offers on this facility or with this offer id can be decided',
+        );
+      }
+    }
   }
 
   private async catchUp(): Promise<void> {

@@ -44,6 +44,21 @@ describe('ExclusiveLocks', () => {
     expect(most).toBe(1);
   });
 
+  it('counts the wait for one of its lock connections toward the same bound (busy facilities elsewhere in the process)', async () => {
+    // Every lock connection of `first` is held by a command on another facility.
+    const releases: (() => void)[] = [];
+    const holding = Array.from({ length: 4 }, () => first.withLocks([facility()], () => new Promise<void>((resolve) => releases.push(resolve))));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    const waited = await first.withLocks([facility()], async () => undefined, 300).catch((error: unknown) => error);
+    expect(waited).toMatchObject({ status: 503, code: 'LOCK.TIMEOUT' });
+    // Bounded by its own 300 ms (plus scheduling), not by a pool timeout of 10 s.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    releases.forEach((release) => release());
+    await Promise.all(holding);
+    await expect(first.withLocks([facility()], async () => 'in')).resolves.toBe('in');
+  });
+
   it('answers 503 LOCK.TIMEOUT, without running the work, when the lock does not come in time; then works again', async () => {
     const key = facility();
     let release!: () => void;

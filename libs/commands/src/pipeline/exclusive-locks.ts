@@ -50,7 +50,8 @@ export class ExclusiveLocks implements OnModuleInit, OnApplicationShutdown {
     readModels: Pool,
     private readonly readiness: Readiness,
   ) {
-    this.pool = new Pool({ ...readModels.options, max: LOCK_CONNECTIONS, connectionTimeoutMillis: LOCK_WAIT_MS, idleTimeoutMillis: 30_000 });
+    // No pool-level connect timeout: each command's wait for a connection is bounded by its own deadline (connectBy).
+    this.pool = new Pool({ ...readModels.options, max: LOCK_CONNECTIONS, idleTimeoutMillis: 30_000 });
     this.pool.on('error', () => undefined);
   }
 
@@ -78,7 +79,7 @@ export class ExclusiveLocks implements OnModuleInit, OnApplicationShutdown {
     const onError = (error: Error) => (broken = error);
     try {
       for (const key of ordered) releases.push(await this.local.acquire(key.name, deadline));
-      client = await this.pool.connect();
+      client = await this.connectBy(deadline);
       client.on('error', onError);
       await client.query(`SET lock_timeout = ${Math.max(1, deadline - Date.now())}`);
       for (const key of ordered) await client.query('SELECT pg_advisory_lock($1::int, $2::int)', [key.namespace, key.objectId]);
@@ -102,6 +103,26 @@ export class ExclusiveLocks implements OnModuleInit, OnApplicationShutdown {
       client.off('error', onError);
       client.release(failure);
       releases.reverse().forEach((release) => release());
+    }
+  }
+
+  /**
+   * A lock connection, waited for only until the command's deadline (the pool's queue counts
+   * toward the "LOCK_WAIT_MS in all" bound); one that comes later goes straight back to the pool.
+   */
+  private async connectBy(deadline: number): Promise<PoolClient> {
+    const connecting = this.pool.connect();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new LockWaitTimeout('no lock connection before the deadline')), Math.max(0, deadline - Date.now()));
+    });
+    try {
+      return await Promise.race([connecting, timeout]);
+    } catch (error) {
+      connecting.then((late) => late.release(), () => undefined);
+      throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -70,7 +70,7 @@ export async function loadStream<S, E extends { type: string; data: unknown }>(
     }
   }
   const belongsTo = model.streamOf(state);
-  if (belongsTo !== undefined && belongsTo !== streamId) throw new StreamUnreadableError(streamId, events[0], `its events describe ${belongsTo}`, model.initialState);
+  if (belongsTo !== undefined && belongsTo !== streamId) throw new StreamUnreadableError(streamId, events[0], 'its events describe another stream (not named here: the caller may not be in its scope)', model.initialState);
   return { state, revision: events.length > 0 ? events[events.length - 1].revision : -1, events };
 }
 
