@@ -68,10 +68,16 @@ async function applyToProjection(client: PoolClient, projection: Projection, eve
  * projection commits its rows and its checkpoint in one transaction and skips what it already
  * applied, so a crash at any moment neither loses nor repeats an effect.
  */
+/** How often the projector compares its position with the checkpoint the tables hold. */
+const STORED_CHECKPOINT_LOOK_MS = 1_000;
+
 export class Projector {
   private position: Position = 0n;
   private readonly waiters = new Set<{ position: Position; resolve: () => void }>();
   private controller?: AbortController;
+  /** The current subscription's own abort: ended to follow on from the stored checkpoint (after a rebuild's swap). */
+  private round?: AbortController;
+  private watch?: NodeJS.Timeout;
   private running?: Promise<void>;
   private failure?: unknown;
   /** How long to wait after the next failure: doubles per failure in a row, back to the start after a batch goes through. */
@@ -93,16 +99,23 @@ export class Projector {
     this.position = await loadCheckpoint(this.pool, this.projections);
     this.controller = new AbortController();
     this.running = this.follow(this.controller.signal);
+    // A rebuild swaps in tables whose checkpoint lies below what this projector applied to the old
+    // ones; without a new event nothing would tell it. So it looks once a second.
+    this.watch = setInterval(() => void this.followStoredCheckpoint().catch(() => undefined), STORED_CHECKPOINT_LOOK_MS);
+    this.watch.unref();
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.watch);
     this.controller?.abort();
     await this.running?.catch(() => undefined);
   }
 
   /** Resolves once every projection has committed `position`; false after `timeoutMs`. */
   async waitFor(position: Position, timeoutMs: number): Promise<boolean> {
-    if (this.position >= position) return true;
+    // The tables themselves must hold it: after a rebuild's swap they may lie behind what this
+    // projector applied before (one small query; X-Min-Position reads and offers rely on it).
+    if (this.position >= position && (await this.followStoredCheckpoint()) >= position) return true;
     return new Promise((resolve) => {
       const waiter = {
         position,
@@ -137,15 +150,30 @@ export class Projector {
     return { checkpoint, head, events: pending.length, seconds };
   }
 
+  /**
+   * The checkpoint the read-model tables hold. When it lies below what this projector applied, the
+   * tables were swapped by a rebuild: the subscription is ended and following resumes from it.
+   */
+  private async followStoredCheckpoint(): Promise<Position> {
+    const stored = await loadCheckpoint(this.pool, this.projections);
+    if (stored < this.position) {
+      this.log(`read models were rebuilt (checkpoint ${stored} below ${this.position}); following from their checkpoint`);
+      this.round?.abort();
+    }
+    return stored;
+  }
+
   get lastFailure(): unknown {
     return this.failure;
   }
 
   private async follow(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      const round = new AbortController();
+      this.round = round;
       try {
         let batch: RecordedEvent[] = [];
-        const iterator = this.store.subscribeToAll({ after: this.position, signal, batchSize: BATCH_SIZE })[Symbol.asyncIterator]();
+        const iterator = this.store.subscribeToAll({ after: this.position, signal: AbortSignal.any([signal, round.signal]), batchSize: BATCH_SIZE })[Symbol.asyncIterator]();
         let pending = iterator.next();
         for (;;) {
           const next = await pending;
@@ -159,11 +187,12 @@ export class Projector {
             batch = [];
           }
         }
-        if (batch.length > 0) await this.apply(batch);
+        if (batch.length > 0 && !round.signal.aborted) await this.apply(batch);
+        if (round.signal.aborted && !signal.aborted) this.position = await loadCheckpoint(this.pool, this.projections).catch(() => this.position);
       } catch (error) {
         if (signal.aborted) return;
-        if (error instanceof CheckpointMovedBack) {
-          this.log(`read models were rebuilt (${error.message}); following from their checkpoint`);
+        if (round.signal.aborted || error instanceof CheckpointMovedBack) {
+          this.log(`read models were rebuilt (${error instanceof Error ? error.message : String(error)}); following from their checkpoint`);
         } else {
           // Lasting failures of an event are parked inside applyBatch; what reaches here is the
           // database being away (or a failure outside any event): wait, then try again.

@@ -47,7 +47,7 @@ export async function rebuildReadModels(options: {
   projections: readonly Projection[];
   onProgress?: (progress: RebuildProgress) => void;
   /** Called when every event is folded and the rows are being written and indexed. */
-  onWriting?: () => void;
+  onWriting?: () => unknown;
 }): Promise<{ events: number; seconds: number; parked: number }> {
   const next = `${READ_MODEL_SCHEMA}_next`;
   const admin = new Pool({ connectionString: options.databaseUrl, max: 2, application_name: REBUILD_APPLICATION_NAME });
@@ -67,7 +67,7 @@ export async function rebuildReadModels(options: {
     let folded: { events: number; after: Position; parked: readonly object[] };
     try {
       folded = await foldEvents(options.store, rebuilds, (progress) => options.onProgress?.({ ...progress, elapsedSeconds: elapsed() }));
-      options.onWriting?.();
+      await options.onWriting?.();
       await Promise.all([...rebuilds.map(({ rebuild }) => rebuild.write()), ...(folded.parked.length > 0 ? [fresh.tables.copy(PARKED_ROWS, folded.parked)] : [])]);
     } catch (error) {
       fresh.abort(error as Error);
