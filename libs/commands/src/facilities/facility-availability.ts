@@ -77,10 +77,16 @@ export class FacilityAvailability {
    * events, or an offer on it, wait there would look freer than it is, and an offer id held by a
    * parked request would look free. Such an offer is answered 503 until an admin has the parked
    * events applied again; offers on every other facility go on. Parked streams are rare, so
-   * reading them from the store here costs nothing in the common case (one indexed query).
+   * only streams with a parked offer are read from the store, and in the common case (nothing parked) this
+   * is one indexed query.
    */
   private async refuseWhenParked(affects: (streamId: string, offers: { offerId: unknown; facilityId: unknown }[]) => boolean): Promise<void> {
-    const { rows } = await this.readModels.query<{ stream_id: string }>('SELECT DISTINCT stream_id FROM rm_parked_events WHERE projection = $1', [capacityProjection.name]);
+    // Only a parked offer can hold a place or an id the figures lack (events before a stream's first
+    // parked one were applied), and a parked facility event leaves the facility's own figures stale.
+    const { rows } = await this.readModels.query<{ stream_id: string }>(
+      "SELECT DISTINCT stream_id FROM rm_parked_events WHERE projection = $1 AND (type = $2 OR stream_id LIKE 'facility-%')",
+      [capacityProjection.name, PlacementRequestEventType.OfferMade],
+    );
     for (const { stream_id: streamId } of rows) {
       const offers = (await this.store.readStream(streamId))
         .filter((event) => event.type === PlacementRequestEventType.OfferMade)
